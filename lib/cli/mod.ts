@@ -1,0 +1,79 @@
+/**
+ * The `deno task medcrypt` command line: every sub-command, and the runner that turns errors
+ * into one line on stderr with a non-zero exit.
+ *
+ * @example
+ * ```ts
+ * import { allCommands } from "./mod.ts";
+ * console.log(allCommands().map((c) => c.name).includes("help"));
+ * ```
+ * @module
+ */
+import type { Command } from "./types.ts";
+import { MedCryptError } from "../core/errors.ts";
+import { commands as image } from "./image.ts";
+import { commands as envelope } from "./envelope.ts";
+import { commands as he } from "./he.ts";
+import { commands as revcipher } from "./revcipher.ts";
+import { commands as metrics } from "./metrics.ts";
+
+export type { Command } from "./types.ts";
+
+/**
+ * @returns every registered command, `help` included
+ * @example
+ * ```ts
+ * import { allCommands } from "./mod.ts";
+ * console.log(allCommands().length > 0); // true
+ * ```
+ */
+export function allCommands(): Command[] {
+  const list = [...image, ...envelope, ...he, ...revcipher, ...metrics];
+  const help: Command = {
+    name: "help",
+    summary: "list the commands",
+    usage: "help",
+    run() {
+      console.log("usage: deno task medcrypt <command> [options]\n\ncommands:");
+      for (const c of [...list, help]) console.log(`  ${c.name.padEnd(16)} ${c.summary}`);
+      console.log("\n`deno task medcrypt <command> --help` shows a command's usage.");
+      return Promise.resolve(0);
+    },
+  };
+  return [...list, help];
+}
+
+/**
+ * Runs the CLI with `args` and returns the exit code. Errors become one line on stderr
+ * (`medcrypt: …`); a stack trace is printed only when `MEDCRYPT_DEBUG=1`.
+ *
+ * @param args command-line arguments (without the program name)
+ * @returns the exit code: 0 success, 1 failure, 2 usage error
+ * @example
+ * ```ts
+ * import { runCli } from "./mod.ts";
+ * const code = await runCli(["help"]);
+ * console.log(code); // 0
+ * ```
+ */
+export async function runCli(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  const commands = allCommands();
+  const cmd = commands.find((c) => c.name === (name ?? "help"));
+  if (!cmd) {
+    console.error(`medcrypt: unknown command '${name}' (try: deno task medcrypt help)`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`usage: deno task medcrypt ${cmd.usage}\n\n${cmd.summary}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (Deno.env.get("MEDCRYPT_DEBUG") === "1") console.error(e);
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`medcrypt ${cmd.name}: ${msg.split("\n")[0]}`);
+    return e instanceof MedCryptError && e.code === "usage" ? 2 : 1;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The shape of a `deno task medcrypt` sub-command.
+ *
+ * @example
+ * ```ts
+ * import type { Command } from "./types.ts";
+ * const hello: Command = { name: "hello", summary: "say hello", usage: "hello", run: () => Promise.resolve(0) };
+ * console.log(hello.name);
+ * ```
+ * @module
+ */
+
+/** A CLI sub-command. Throw a `MedCryptError` for bad input: the CLI prints its message on one line. */
+export interface Command {
+  /** The word after `medcrypt`, e.g. `"info"` or `"revcipher"`. */
+  name: string;
+  /** One line for the help listing. */
+  summary: string;
+  /** Usage line(s). */
+  usage: string;
+  /** Runs with the remaining arguments; returns the exit code. */
+  run(args: string[]): Promise<number>;
+}

@@ -1,0 +1,133 @@
+/**
+ * File helpers that never leave partial output: write to a temporary file beside the target,
+ * then rename; refuse to overwrite an input.
+ *
+ * @example Writing a file atomically
+ * ```ts
+ * import { writeFileAtomic } from "./fs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/out.bin`, new Uint8Array([1, 2, 3]));
+ * console.log((await Deno.readFile(`${dir}/out.bin`)).length); // 3
+ * ```
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { MedCryptError } from "./errors.ts";
+
+function tempPathFor(path: string): string {
+  const rand = crypto.getRandomValues(new Uint32Array(2));
+  return join(
+    dirname(path),
+    `.tmp-${basename(path)}-${rand[0].toString(36)}${rand[1].toString(36)}`,
+  );
+}
+
+/**
+ * Writes `data` to `path` atomically: a temporary file in the same folder is written, synced
+ * and renamed over `path`. On failure the temporary file is removed and `path` is untouched.
+ *
+ * @param path where the file should end up
+ * @param data the bytes, or a function writing them to an open file (for streaming output)
+ * @returns nothing; throws {@linkcode MedCryptError} with code `"io"` on failure
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./fs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, new TextEncoder().encode("hello"));
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | ((file: Deno.FsFile) => Promise<void>),
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    if (data instanceof Uint8Array) {
+      let off = 0;
+      while (off < data.length) off += await file.write(data.subarray(off));
+    } else {
+      await data(file);
+    }
+    await file.syncData();
+    file.close();
+    file = undefined;
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    try {
+      file?.close();
+    } catch { /* already closed */ }
+    await Deno.remove(tmp).catch(() => {});
+    if (e instanceof MedCryptError) throw e;
+    throw new MedCryptError("io", `could not write: ${(e as Error).message}`, {
+      file: path,
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Throws unless `output` is a different file from every path in `inputs` (so an input is never
+ * overwritten).
+ *
+ * @param output the path about to be written
+ * @param inputs the paths being read
+ * @returns nothing
+ * @example
+ * ```ts
+ * import { assertNotInput } from "./fs.ts";
+ * assertNotInput("out.png", ["in.npy"]); // fine
+ * ```
+ */
+export function assertNotInput(output: string, inputs: readonly string[]): void {
+  const out = resolve(output);
+  for (const input of inputs) {
+    let same = resolve(input) === out;
+    if (!same) {
+      try {
+        const a = Deno.statSync(input), b = Deno.statSync(output);
+        same = a.ino !== null && a.ino === b.ino && a.dev === b.dev;
+      } catch { /* output does not exist yet */ }
+    }
+    if (same) {
+      throw new MedCryptError(
+        "would-overwrite-input",
+        "output is the same file as an input; refusing to overwrite it",
+        {
+          file: output,
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Reads a whole file, turning "not found" and similar failures into a {@linkcode MedCryptError}
+ * that names the file.
+ *
+ * @param path the file to read
+ * @returns its bytes
+ * @example
+ * ```ts
+ * import { readFileChecked } from "./fs.ts";
+ * const bytes = await readFileChecked("deno.json");
+ * console.log(bytes.length > 0);
+ * ```
+ */
+export async function readFileChecked(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new MedCryptError("not-found", "no such file", { file: path });
+    }
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new MedCryptError("io", "is a folder, not a file", { file: path });
+    }
+    throw new MedCryptError("io", `could not read: ${(e as Error).message}`, {
+      file: path,
+      cause: e,
+    });
+  }
+}

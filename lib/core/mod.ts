@@ -1,0 +1,15 @@
+/**
+ * Shared plumbing: typed errors, atomic file output, seeded randomness, progress and provenance.
+ *
+ * @example
+ * ```ts
+ * import { MedCryptError, Rng, provenance } from "./mod.ts";
+ * console.log(new Rng(1).int(10) < 10, provenance().deno.length > 0, typeof MedCryptError);
+ * ```
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./fs.ts";
+export * from "./random.ts";
+export * from "./progress.ts";
+export * from "./provenance.ts";

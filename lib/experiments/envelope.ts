@@ -1,0 +1,14 @@
+/**
+ * Experiments of `envelope` for `deno task reproduce` and the notebooks.
+ *
+ * @example
+ * ```ts
+ * import { experiments } from "./envelope.ts";
+ * console.log(experiments.map((e) => e.name));
+ * ```
+ * @module
+ */
+import type { Experiment } from "./types.ts";
+
+/** The experiments of this module. */
+export const experiments: Experiment[] = [];

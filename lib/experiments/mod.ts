@@ -1,0 +1,31 @@
+/**
+ * Every experiment behind `deno task reproduce` and the notebooks, in run order.
+ *
+ * @example
+ * ```ts
+ * import { allExperiments } from "./mod.ts";
+ * console.log(allExperiments().map((e) => e.name));
+ * ```
+ * @module
+ */
+import type { Experiment } from "./types.ts";
+import { experiments as dataTour } from "./data_tour.ts";
+import { experiments as envelope } from "./envelope.ts";
+import { experiments as he } from "./he_inference.ts";
+import { experiments as paperA } from "./paper_a.ts";
+import { experiments as revcipher } from "./revcipher.ts";
+import { experiments as paperB } from "./paper_b.ts";
+
+export type * from "./types.ts";
+
+/**
+ * @returns the registered experiments, in the order `reproduce` runs them
+ * @example
+ * ```ts
+ * import { allExperiments } from "./mod.ts";
+ * console.log(Array.isArray(allExperiments())); // true
+ * ```
+ */
+export function allExperiments(): Experiment[] {
+  return [...dataTour, ...envelope, ...he, ...paperA, ...revcipher, ...paperB];
+}

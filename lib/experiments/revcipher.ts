@@ -1,0 +1,14 @@
+/**
+ * Experiments of `revcipher` for `deno task reproduce` and the notebooks.
+ *
+ * @example
+ * ```ts
+ * import { experiments } from "./revcipher.ts";
+ * console.log(experiments.map((e) => e.name));
+ * ```
+ * @module
+ */
+import type { Experiment } from "./types.ts";
+
+/** The experiments of this module. */
+export const experiments: Experiment[] = [];

@@ -1,0 +1,73 @@
+/**
+ * `deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR]`: the main job.
+ * Runs the registered experiments and writes their tables and figures under `figures/`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { allExperiments } from "../lib/experiments/mod.ts";
+import { writeExperimentResult } from "../lib/report/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    full: { type: "boolean", default: false },
+    only: { type: "string", multiple: true },
+    seed: { type: "string", default: "20261121" },
+    out: { type: "string", default: "figures" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+const all = allExperiments();
+if (values.help) {
+  console.log(
+    "usage: deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR]\n\nexperiments:",
+  );
+  for (const e of all) console.log(`  ${e.name.padEnd(14)} ${e.title}`);
+  Deno.exit(0);
+}
+if (values.quick && values.full) {
+  console.error("reproduce: choose one of --quick and --full");
+  Deno.exit(2);
+}
+const unknown = (values.only ?? []).filter((n) => !all.some((e) => e.name === n));
+if (unknown.length) {
+  console.error(
+    `reproduce: no experiment named ${unknown.join(", ")}; have: ${
+      all.map((e) => e.name).join(", ")
+    }`,
+  );
+  Deno.exit(2);
+}
+const chosen = all.filter((e) => !values.only?.length || values.only.includes(e.name));
+const scale = values.full ? "full" : "quick";
+const seed = Number(values.seed);
+const cacheDir = "data/cache";
+await Deno.mkdir(cacheDir, { recursive: true });
+const t0 = performance.now();
+let failed = 0;
+for (const [i, exp] of chosen.entries()) {
+  const t = performance.now();
+  console.log(`[${i + 1}/${chosen.length}] ${exp.name}: ${exp.title} (${scale}, seed ${seed})`);
+  try {
+    const result = await exp.run({ scale, seed, cacheDir });
+    const files = await writeExperimentResult(values.out!, exp.name, result);
+    for (const n of result.notes ?? []) console.log(`  · ${n}`);
+    console.log(
+      `  wrote ${files.length} files under ${values.out}/${exp.name}/ in ${
+        ((performance.now() - t) / 1000).toFixed(1)
+      } s`,
+    );
+  } catch (e) {
+    failed++;
+    console.error(`  ${exp.name} failed: ${e instanceof Error ? e.message : e}`);
+    if (Deno.env.get("MEDCRYPT_DEBUG") === "1") console.error(e);
+  }
+}
+console.log(
+  `done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${
+    chosen.length - failed
+  }/${chosen.length} experiments succeeded`,
+);
+Deno.exit(failed ? 1 : 0);
