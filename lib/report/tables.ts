@@ -69,6 +69,34 @@ export function tableToMarkdown(table: ColumnTable): string {
 /**
  * @param table an arquero table
  * @param caption optional caption
+ * @returns an HTML `<table>` element (no page, no global styles), for notebooks and pages
+ * @example
+ * ```ts
+ * import { tableToHtmlFragment } from "./tables.ts";
+ * import * as aq from "arquero";
+ * console.log(tableToHtmlFragment(aq.table({ a: [1] })).startsWith("<table")); // true
+ * ```
+ */
+export function tableToHtmlFragment(table: ColumnTable, caption?: string): string {
+  const names = table.columnNames();
+  const esc = (s: string) =>
+    s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  const td = "border:1px solid #ccc;padding:3px 8px;text-align:right";
+  const rows = table.objects().map((r) =>
+    `<tr>${
+      names.map((n) => `<td style="${td}">${esc(cell((r as Record<string, unknown>)[n]))}</td>`)
+        .join("")
+    }</tr>`
+  );
+  return `<table style="border-collapse:collapse;font-family:sans-serif;font-size:13px">` +
+    `${caption ? `<caption style="text-align:left">${esc(caption)}</caption>` : ""}<thead><tr>${
+      names.map((n) => `<th style="${td}">${esc(n)}</th>`).join("")
+    }</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/**
+ * @param table an arquero table
+ * @param caption optional caption
  * @returns a standalone HTML page with the table
  * @example
  * ```ts
@@ -78,17 +106,7 @@ export function tableToMarkdown(table: ColumnTable): string {
  * ```
  */
 export function tableToHtml(table: ColumnTable, caption?: string): string {
-  const names = table.columnNames();
-  const esc = (s: string) =>
-    s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-  const rows = table.objects().map((r) =>
-    `<tr>${
-      names.map((n) => `<td>${esc(cell((r as Record<string, unknown>)[n]))}</td>`).join("")
-    }</tr>`
-  );
-  return `<!doctype html><meta charset="utf-8"><style>body{font-family:sans-serif}table{border-collapse:collapse}` +
-    `td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style>` +
-    `<table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${
-      names.map((n) => `<th>${esc(n)}</th>`).join("")
-    }</tr></thead><tbody>${rows.join("")}</tbody></table>\n`;
+  return `<!doctype html><meta charset="utf-8"><title>${
+    caption ? caption.replaceAll("<", "&lt;") : "table"
+  }</title>\n${tableToHtmlFragment(table, caption)}\n`;
 }
