@@ -1,0 +1,283 @@
+/**
+ * Chooses and initialises the tfjs backend: `tensorflow` (tfjs-node) when a local installation
+ * can be loaded, else `wasm` (XNNPACK, SIMD) with the kernels it lacks registered, else `cpu`.
+ *
+ * - `MEDCRYPT_BACKEND=wasm|cpu|tensorflow` forces one (an error if it cannot be loaded).
+ * - tfjs-node is OPTIONAL and never installed at run time (its install downloads libtensorflow).
+ *   To enable it, install it yourself where that download works, e.g.
+ *   `cd ~/tfjs-node && npm install @tensorflow/tfjs-node@4.22.0`, then
+ *   `export MEDCRYPT_TFJS_NODE=~/tfjs-node/node_modules/@tensorflow/tfjs-node` (a copy under
+ *   this repository's `node_modules/@tensorflow/tfjs-node` is found without the variable).
+ * - The wasm binaries are read from the npm package in `node_modules` (no network).
+ *
+ * Always `import * as tf from "@tensorflow/tfjs"` and `await initBackend()` before training.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { backendInfo, initBackend } from "./backend.ts";
+ * const name = await initBackend();
+ * console.log(name === tf.getBackend(), backendInfo().name === name); // true true
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+import { MedCryptError } from "../core/errors.ts";
+import { setBackendName } from "../core/provenance.ts";
+import {
+  type FilterGradVariant,
+  type InputGradVariant,
+  KERNEL_NAMES,
+  registerWasmKernels,
+  variants,
+} from "./_kernels.ts";
+
+export type { FilterGradVariant, InputGradVariant } from "./_kernels.ts";
+
+/** The backends this project can run on. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** What {@linkcode backendInfo} reports. */
+export interface BackendInfo {
+  /** The backend in use, or `undefined` before {@linkcode initBackend}. */
+  name?: BackendName;
+  /** Whether the wasm backend runs its SIMD binary. */
+  simd: boolean;
+  /** Number of threads of the wasm backend (1 = single-threaded). */
+  threads: number;
+  /** Kernels this project registered for the wasm backend. */
+  registeredKernels: string[];
+  /** How the conv gradients are computed on wasm. */
+  variants: { filter: FilterGradVariant; input: InputGradVariant };
+  /** Where tfjs-node was loaded from, when it was. */
+  tfjsNodePath?: string;
+  /** Why tfjs-node is not in use (not installed, failed to load…). */
+  tfjsNodeStatus: string;
+  /** Why this backend was chosen. */
+  reason: string;
+}
+
+const state: {
+  name?: BackendName;
+  reason: string;
+  tfjsNodePath?: string;
+  tfjsNodeStatus: string;
+  tfjsNodeTried: boolean;
+  wasmReady: boolean;
+  simd: boolean;
+  threads: number;
+  kernels: string[];
+} = {
+  reason: "not initialised",
+  tfjsNodeStatus: "not tried",
+  tfjsNodeTried: false,
+  wasmReady: false,
+  simd: false,
+  threads: 1,
+  kernels: [],
+};
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function repoNodeModules(): string {
+  return new URL("../../node_modules/", import.meta.url).pathname;
+}
+
+/** Loads a locally installed tfjs-node, never installing anything. */
+async function tryTensorflow(): Promise<boolean> {
+  if (state.tfjsNodeTried) return tf.findBackend("tensorflow") !== null;
+  state.tfjsNodeTried = true;
+  const candidates = [
+    env("MEDCRYPT_TFJS_NODE"),
+    `${repoNodeModules()}@tensorflow/tfjs-node`,
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => exists(`${p}/package.json`));
+  if (!found) {
+    state.tfjsNodeStatus =
+      "not installed (optional; set MEDCRYPT_TFJS_NODE to an installed @tensorflow/tfjs-node)";
+    return false;
+  }
+  try {
+    const req = createRequire(`${found}/package.json`);
+    await Promise.resolve(req(found));
+    if (!tf.findBackend("tensorflow")) {
+      throw new Error("it did not register a 'tensorflow' backend");
+    }
+    state.tfjsNodePath = found;
+    state.tfjsNodeStatus = `loaded from ${found}`;
+    return true;
+  } catch (e) {
+    state.tfjsNodeStatus = `found at ${found} but failed to load: ${
+      (e instanceof Error ? e.message : String(e)).split("\n")[0]
+    }`;
+    return false;
+  }
+}
+
+async function setupWasm(): Promise<boolean> {
+  if (!state.wasmReady) {
+    const dir = `${repoNodeModules()}@tensorflow/tfjs-backend-wasm/dist/`;
+    if (exists(`${dir}tfjs-backend-wasm-simd.wasm`)) tfwasm.setWasmPaths(dir);
+    try {
+      if (!(await tf.setBackend("wasm"))) return false;
+    } catch {
+      return false;
+    }
+    state.simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+    state.threads = tfwasm.getThreadsCount();
+    state.kernels = registerWasmKernels();
+    state.wasmReady = true;
+    return true;
+  }
+  return await tf.setBackend("wasm");
+}
+
+/** Silences the cpu backend's one-time "install tfjs-node" banner (we print nothing by default). */
+function quietCpu(): void {
+  const cpu = tf.findBackend("cpu") as (tf.KernelBackend & { firstUse?: boolean }) | null;
+  if (cpu && "firstUse" in cpu) cpu.firstUse = false;
+}
+
+async function activate(name: BackendName): Promise<boolean> {
+  quietCpu();
+  if (name === "tensorflow") return (await tryTensorflow()) && (await tf.setBackend("tensorflow"));
+  if (name === "wasm") return await setupWasm();
+  return await tf.setBackend("cpu");
+}
+
+/**
+ * Initialises the tfjs backend (idempotent) and records its name for provenance.
+ *
+ * Order: `MEDCRYPT_BACKEND` if set (forced; an error if unavailable), else `prefer` if given and
+ * available, else tensorflow (tfjs-node, if installed locally) → wasm → cpu. Prints nothing.
+ *
+ * @param prefer a backend to use when available
+ * @returns the name of the backend in use
+ * @example
+ * ```ts
+ * import { initBackend } from "./backend.ts";
+ * console.log(await initBackend("cpu")); // "cpu" (unless MEDCRYPT_BACKEND forces another)
+ * ```
+ */
+export async function initBackend(prefer?: BackendName): Promise<BackendName> {
+  const forced = env("MEDCRYPT_BACKEND");
+  if (forced !== undefined) {
+    if (forced !== "tensorflow" && forced !== "wasm" && forced !== "cpu") {
+      throw new MedCryptError(
+        "usage",
+        `MEDCRYPT_BACKEND=${forced} is not a backend; use wasm, cpu or tensorflow`,
+      );
+    }
+    if (state.name === forced && tf.getBackend() === forced) return forced;
+    if (!(await activate(forced))) {
+      throw new MedCryptError(
+        "backend",
+        `MEDCRYPT_BACKEND=${forced} but that backend cannot be loaded${
+          forced === "tensorflow" ? `: tfjs-node ${state.tfjsNodeStatus}` : ""
+        }`,
+      );
+    }
+    return done(forced, "forced by MEDCRYPT_BACKEND");
+  }
+  if (state.name && (!prefer || prefer === state.name) && tf.getBackend() === state.name) {
+    return state.name;
+  }
+  if (prefer && (await activate(prefer))) return done(prefer, "preferred by the caller");
+  for (const name of ["tensorflow", "wasm", "cpu"] as const) {
+    if (await activate(name)) {
+      return done(name, prefer ? `${prefer} unavailable; first available` : "first available");
+    }
+  }
+  throw new MedCryptError(
+    "backend",
+    "no tfjs backend could be initialised (tried tensorflow, wasm, cpu)",
+  );
+}
+
+function done(name: BackendName, reason: string): BackendName {
+  state.name = name;
+  state.reason = reason;
+  setBackendName(name === "wasm" ? `wasm${state.simd ? "+simd" : ""}` : name);
+  return name;
+}
+
+/**
+ * Switches to a backend regardless of `MEDCRYPT_BACKEND` (for benchmarks and tests that compare
+ * backends in one process).
+ *
+ * @param name the backend
+ * @returns whether it is now in use
+ * @example
+ * ```ts
+ * import { useBackend } from "./backend.ts";
+ * console.log(await useBackend("cpu")); // true
+ * ```
+ */
+export async function useBackend(name: BackendName): Promise<boolean> {
+  if (!(await activate(name))) return false;
+  done(name, "selected by useBackend");
+  return true;
+}
+
+/**
+ * Chooses how the conv gradients are computed on wasm (for benchmarks; defaults are fastest).
+ *
+ * @param v the variants to set
+ * @returns the variants now in effect
+ * @example
+ * ```ts
+ * import { setGradVariants } from "./backend.ts";
+ * console.log(setGradVariants({}).filter); // "conv"
+ * ```
+ */
+export function setGradVariants(
+  v: { filter?: FilterGradVariant; input?: InputGradVariant },
+): { filter: FilterGradVariant; input: InputGradVariant } {
+  if (v.filter) variants.filter = v.filter;
+  if (v.input) variants.input = v.input;
+  return { ...variants };
+}
+
+/**
+ * Details of the backend in use: name, SIMD, threads, registered kernels, tfjs-node status.
+ *
+ * @returns the details
+ * @example
+ * ```ts
+ * import { backendInfo, initBackend } from "./backend.ts";
+ * await initBackend();
+ * console.log(backendInfo().registeredKernels.length >= 0); // true
+ * ```
+ */
+export function backendInfo(): BackendInfo {
+  return {
+    name: state.name,
+    simd: state.simd,
+    threads: state.threads,
+    registeredKernels: state.wasmReady ? [...state.kernels] : [],
+    variants: { ...variants },
+    tfjsNodePath: state.tfjsNodePath,
+    tfjsNodeStatus: state.tfjsNodeStatus,
+    reason: state.reason,
+  };
+}
+
+/** Names of the kernels registered for wasm by {@linkcode initBackend}. */
+export const WASM_KERNELS: readonly string[] = KERNEL_NAMES;

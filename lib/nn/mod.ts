@@ -1,0 +1,11 @@
+/**
+ * Neural networks: the tfjs backend choice (and, later, models and training).
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "./mod.ts";
+ * console.log(["tensorflow", "wasm", "cpu"].includes(await initBackend())); // true
+ * ```
+ * @module
+ */
+export * from "./backend.ts";
