@@ -439,12 +439,12 @@ export function ndArrayToImage(arr: NdArray, options: NpyImageOptions = {}): Med
   let min = Infinity, max = -Infinity, integral = true;
   for (let i = 0; i < n; i++) {
     const v = d[i];
+    if (!Number.isFinite(v)) {
+      fail("bad-values", `array holds ${v} at element ${i}; it cannot be an image`, file);
+    }
     if (v < min) min = v;
     if (v > max) max = v;
     if (integral && !Number.isInteger(v)) integral = false;
-  }
-  if (!Number.isFinite(min) || !Number.isFinite(max)) {
-    fail("bad-values", "array holds NaN or infinite values; it cannot be an image", file);
   }
   const isFloat = arr.dtype === "f4" || arr.dtype === "f8";
   if (arr.dtype === "b1") return medImage(Uint8Array.from(d), width, height, { bitDepth: 1 });
