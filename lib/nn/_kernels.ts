@@ -480,6 +480,52 @@ function cpuFallback(name: string): tf.KernelFunc {
   };
 }
 
+// ---------------------------------------------------------------- gradients tfjs lacks
+
+/**
+ * Gradients tfjs 4.22 does not define on any backend: `DepthToSpace` (pixel shuffle; its
+ * gradient is space-to-depth by reshape/transpose) and the comparisons (`Greater`, `Equal`…,
+ * piecewise constant: zero gradient), so `tf.where(x.greater(0), …)` can be differentiated.
+ *
+ * @returns the names of the gradients registered
+ */
+export function registerMissingGradients(): string[] {
+  const added: string[] = [];
+  if (!tf.getGradient("DepthToSpace")) {
+    tf.registerGradient({
+      kernelName: "DepthToSpace",
+      gradFunc: (dy, _saved, attrs) => {
+        const bs = (attrs as { blockSize: number }).blockSize;
+        const fmt = (attrs as { dataFormat?: string }).dataFormat ?? "NHWC";
+        const g = dy as tf.Tensor4D;
+        return {
+          x: () => {
+            if (fmt !== "NHWC") throw new Error("DepthToSpace gradient supports only NHWC");
+            const [n, hh, ww, c] = g.shape;
+            const h = hh / bs, w = ww / bs;
+            return g.reshape([n, h, bs, w, bs, c]).transpose([0, 1, 3, 2, 4, 5])
+              .reshape([n, h, w, bs * bs * c]);
+          },
+        };
+      },
+    });
+    added.push("DepthToSpace");
+  }
+  for (const name of ["Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual"]) {
+    if (tf.getGradient(name)) continue;
+    tf.registerGradient({
+      kernelName: name,
+      inputsToSave: ["a", "b"],
+      gradFunc: (_dy, saved) => ({
+        a: () => tf.zerosLike(saved[0]),
+        b: () => tf.zerosLike(saved[1]),
+      }),
+    });
+    added.push(name);
+  }
+  return added;
+}
+
 // ---------------------------------------------------------------- registration
 
 let nativeInputGrad: tf.KernelFunc | undefined;

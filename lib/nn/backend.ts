@@ -30,6 +30,7 @@ import {
   type FilterGradVariant,
   type InputGradVariant,
   KERNEL_NAMES,
+  registerMissingGradients,
   registerWasmKernels,
   variants,
 } from "./_kernels.ts";
@@ -49,6 +50,8 @@ export interface BackendInfo {
   threads: number;
   /** Kernels this project registered for the wasm backend. */
   registeredKernels: string[];
+  /** Gradients this project registered for every backend (tfjs defines none for them). */
+  registeredGradients: string[];
   /** How the conv gradients are computed on wasm. */
   variants: { filter: FilterGradVariant; input: InputGradVariant };
   /** Where tfjs-node was loaded from, when it was. */
@@ -69,6 +72,7 @@ const state: {
   simd: boolean;
   threads: number;
   kernels: string[];
+  gradients: string[];
 } = {
   reason: "not initialised",
   tfjsNodeStatus: "not tried",
@@ -77,6 +81,7 @@ const state: {
   simd: false,
   threads: 1,
   kernels: [],
+  gradients: [],
 };
 
 function env(name: string): string | undefined {
@@ -157,6 +162,7 @@ function quietCpu(): void {
 
 async function activate(name: BackendName): Promise<boolean> {
   quietCpu();
+  if (state.gradients.length === 0) state.gradients = registerMissingGradients();
   if (name === "tensorflow") return (await tryTensorflow()) && (await tf.setBackend("tensorflow"));
   if (name === "wasm") return await setupWasm();
   return await tf.setBackend("cpu");
@@ -272,6 +278,7 @@ export function backendInfo(): BackendInfo {
     simd: state.simd,
     threads: state.threads,
     registeredKernels: state.wasmReady ? [...state.kernels] : [],
+    registeredGradients: [...state.gradients],
     variants: { ...variants },
     tfjsNodePath: state.tfjsNodePath,
     tfjsNodeStatus: state.tfjsNodeStatus,

@@ -198,6 +198,71 @@ Deno.test("gather gradient (UnsortedSegmentSum) and einsum run on wasm and match
   assert.ok(relErr(e.get("wasm")!, e.get("cpu")!) < 1e-5);
 });
 
+Deno.test("pooling and resize gradients on wasm equal cpu (the native MaxPoolGrad was wrong)", async () => {
+  const rng = new Rng(21);
+  const shape = [2, 8, 8, 5];
+  const xv = randn(rng, 2 * 8 * 8 * 5);
+  const ops: [string, (x: tf.Tensor4D) => tf.Tensor][] = [
+    ["maxPool 2/2 valid", (x) => tf.maxPool(x, 2, 2, "valid")],
+    ["maxPool 3/1 same", (x) => tf.maxPool(x, 3, 1, "same")],
+    ["maxPool 3/2 same", (x) => tf.maxPool(x, 3, 2, "same")],
+    ["avgPool 3/2 same", (x) => tf.avgPool(x, 3, 2, "same")],
+    ["resizeNearest", (x) => tf.image.resizeNearestNeighbor(x, [16, 12])],
+    ["resizeBilinear", (x) => tf.image.resizeBilinear(x, [12, 16])],
+  ];
+  for (const [name, op] of ops) {
+    const ys = tf.tidy(() =>
+      op(tf.zeros<tf.Rank.R4>(shape as [number, number, number, number])).shape
+    );
+    const wv = randn(rng, ys.reduce((p, q) => p * q, 1));
+    const g = await gradsOn(
+      ["cpu", "wasm"],
+      [shape],
+      [xv],
+      (x) => op(x as tf.Tensor4D).mul(tf.tensor(wv, ys)).sum(),
+    );
+    const e = relErr(g.get("wasm")![0], g.get("cpu")![0]);
+    assert.ok(e < 1e-4, `${name}: ${e}`);
+  }
+});
+
+Deno.test("depthToSpace gradient equals that of the reshape/transpose composite", async () => {
+  const rng = new Rng(13);
+  const [n, h, w, bs, c] = [2, 3, 4, 2, 3];
+  const xv = randn(rng, n * h * w * bs * bs * c);
+  const wv = randn(rng, n * h * bs * w * bs * c);
+  for (const be of ["cpu", "wasm"] as const) {
+    assert.ok(await useBackend(be));
+    const [a, b, fa, fb] = tf.tidy(() => {
+      const x = tf.tensor4d(xv, [n, h, w, bs * bs * c]);
+      const wt = tf.tensor4d(wv, [n, h * bs, w * bs, c]);
+      const viaOp = (t: tf.Tensor) =>
+        tf.depthToSpace(t as tf.Tensor4D, bs).mul(wt).sum() as tf.Scalar;
+      const viaReshape = (t: tf.Tensor) =>
+        t.reshape([n, h, w, bs, bs, c]).transpose([0, 1, 3, 2, 4, 5])
+          .reshape([n, h * bs, w * bs, c]).mul(wt).sum() as tf.Scalar;
+      return [
+        tf.grad(viaOp)(x).dataSync() as Float32Array,
+        tf.grad(viaReshape)(x).dataSync() as Float32Array,
+        viaOp(x).dataSync() as Float32Array,
+        viaReshape(x).dataSync() as Float32Array,
+      ];
+    });
+    assert.ok(relErr(fa, fb) < 1e-5, "the composite must equal depthToSpace");
+    assert.ok(relErr(a, b) < 1e-5, `${be}: ${relErr(a, b)}`);
+  }
+});
+
+Deno.test("comparisons have zero gradients so tf.where(x > 0, …) is differentiable", async () => {
+  assert.ok(await useBackend("wasm"));
+  const g = tf.tidy(() =>
+    tf.grad((x: tf.Tensor) => tf.where(x.greater(0), x.mul(2), x.mul(-3)).sum())(
+      tf.tensor1d([-1, 2, -3, 4]),
+    ).arraySync()
+  );
+  assert.deepEqual(g, [-3, 2, -3, 2]);
+});
+
 /** Builds the same small layers model (conv, batchnorm, residual add, pool, dense) on a backend. */
 function smallModel(seed: number): tf.LayersModel {
   // conv → batchnorm → relu (ResNet order; relu after BN avoids exact ties in max pooling, whose
