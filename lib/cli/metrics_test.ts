@@ -1,0 +1,88 @@
+import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { medImage } from "../image/types.ts";
+import { readImage, writeImage } from "../image/mod.ts";
+import { aesCtrFixedCipher } from "../metrics/baseline_ciphers.ts";
+import { pairMetrics } from "../metrics/suite.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+async function cli(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tasks/medcrypt.ts", "cipher-metrics", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("cipher-metrics --json: exact keys and hand-computed values on a tiny 8-bit PNG pair", async () => {
+  const dir = await Deno.makeTempDir();
+  // plain 4×1 [0, 0, 0, 0]; cipher [255, 0, 255, 0]
+  await writeImage(`${dir}/p.png`, medImage(new Uint8Array(4), 4, 1));
+  await writeImage(`${dir}/c.npy`, medImage(Uint8Array.from([255, 0, 255, 0]), 4, 1));
+  const r = await cli("--plain", `${dir}/p.png`, "--cipher", `${dir}/c.npy`, "--json");
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals(Object.keys(j).sort(), [
+    "bitDepth",
+    "chiSquare",
+    "correlation",
+    "entropy",
+    "npcr",
+    "uaci",
+  ]);
+  assertEquals(Object.keys(j.correlation).sort(), ["diagonal", "horizontal", "vertical"]);
+  assertEquals(j.bitDepth, 8);
+  assertEquals(j.entropy, 1);
+  // counts 2, 2 at levels 0 and 255, E = 4/256: 2·(2 − E)²/E + 254·E
+  const e = 4 / 256;
+  assert(Math.abs(j.chiSquare - (2 * (2 - e) ** 2 / e + 254 * e)) < 1e-9);
+  assertEquals(j.correlation.horizontal, -1);
+  assertEquals(j.correlation.vertical, null);
+  assertEquals(j.npcr, 50);
+  assertEquals(j.uaci, 50);
+});
+
+Deno.test("cipher-metrics --json on a 16-bit DICOM and its AES-CTR cipher as 16-bit PNG", async () => {
+  const dir = await Deno.makeTempDir();
+  const plainPath = `${ROOT}data/dicom/MR_small.dcm`;
+  const plain = await readImage(plainPath);
+  const { cipher } = await aesCtrFixedCipher().encrypt(plain, "k");
+  await writeImage(`${dir}/c.png`, cipher);
+  const r = await cli("--plain", plainPath, "--cipher", `${dir}/c.png`, "--json");
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals(j.bitDepth, 16);
+  const want = pairMetrics(plain, await readImage(`${dir}/c.png`));
+  assertEquals(j, JSON.parse(JSON.stringify(want)));
+  assert(j.entropy > 11.5 && j.npcr > 99.9);
+  // text output works too
+  const t = await cli("--plain", plainPath, "--cipher", `${dir}/c.png`);
+  assertEquals(t.code, 0);
+  assert(t.stdout.includes("NPCR"));
+});
+
+Deno.test("cipher-metrics: clear one-line errors for missing files, size mismatch and usage", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeImage(`${dir}/a.npy`, medImage(new Uint8Array(4), 2, 2));
+  await writeImage(`${dir}/b.npy`, medImage(new Uint8Array(6), 3, 2));
+  const missing = await cli("--plain", `${dir}/none.npy`, "--cipher", `${dir}/a.npy`, "--json");
+  assertEquals(missing.code, 1);
+  assert(missing.stderr.includes("none.npy") && missing.stderr.includes("no such file"));
+  assertEquals(missing.stderr.trim().split("\n").length, 1);
+  const size = await cli("--plain", `${dir}/a.npy`, "--cipher", `${dir}/b.npy`);
+  assertEquals(size.code, 1);
+  assert(size.stderr.includes("b.npy") && size.stderr.includes("3×2"));
+  const usage = await cli("--plain", `${dir}/a.npy`);
+  assertEquals(usage.code, 2);
+  const bad = await cli("--plain", `${dir}/a.npy`, "--cipher", `${ROOT}deno.json`);
+  assertEquals(bad.code, 1);
+  assert(bad.stderr.includes("deno.json"));
+});
