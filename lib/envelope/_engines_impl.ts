@@ -1,0 +1,391 @@
+/**
+ * The three payload engines: OpenSSL's libcrypto through FFI with a worker per extra core (the
+ * fast path), `node:crypto`, and WebCrypto (the portable fallback).
+ *
+ * @example
+ * ```ts
+ * import { webcryptoEngine } from "./_engines_impl.ts";
+ * console.log(webcryptoEngine().name); // "webcrypto"
+ * ```
+ * @module
+ */
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
+import type { ChunkEngine } from "./_engine.ts";
+import {
+  chunkCipherLen,
+  type ChunkRun,
+  type PayloadKeys,
+  runSizes,
+  splitRun,
+  streamNonce,
+} from "./_layout.ts";
+import { type Libcrypto, loadLibcrypto } from "./_openssl.ts";
+
+/** Views `u` as backed by an `ArrayBuffer` (WebCrypto's `BufferSource` typing). */
+function ab(u: Uint8Array): Uint8Array<ArrayBuffer> {
+  return u as Uint8Array<ArrayBuffer>;
+}
+
+function* chunks(chunkSize: number, run: ChunkRun, suite: 1 | 2) {
+  const full = chunkCipherLen(suite, chunkSize);
+  for (let j = 0; j < run.count; j++) {
+    const last = j === run.count - 1;
+    const p = last ? run.lastPlain : chunkSize;
+    yield {
+      j,
+      p,
+      c: chunkCipherLen(suite, p),
+      plainOff: j * chunkSize,
+      cipherOff: j * full,
+      nonce: streamNonce(new Uint8Array(12), run.counter + j, last && run.final),
+    };
+  }
+}
+
+// ---------------------------------------------------------------- WebCrypto
+
+interface WebKeys {
+  enc: CryptoKey;
+  mac?: CryptoKey;
+  iv?: CryptoKey;
+}
+const webKeyCache = new WeakMap<PayloadKeys, Promise<WebKeys>>();
+
+function webKeys(keys: PayloadKeys): Promise<WebKeys> {
+  let p = webKeyCache.get(keys);
+  if (!p) {
+    const s = crypto.subtle;
+    const hmac = { name: "HMAC", hash: "SHA-256" };
+    p = (async () => ({
+      enc: await s.importKey(
+        "raw",
+        ab(keys.encKey),
+        keys.suite === 1 ? "AES-GCM" : "AES-CBC",
+        false,
+        [
+          "encrypt",
+          "decrypt",
+        ],
+      ),
+      mac: keys.macKey
+        ? await s.importKey("raw", ab(keys.macKey), hmac, false, ["sign", "verify"])
+        : undefined,
+      iv: keys.ivKey ? await s.importKey("raw", ab(keys.ivKey), hmac, false, ["sign"]) : undefined,
+    }))();
+    webKeyCache.set(keys, p);
+  }
+  return p;
+}
+
+/**
+ * @returns the WebCrypto engine (portable: works wherever `crypto.subtle` does); chunks of a
+ *   run are submitted concurrently
+ * @example
+ * ```ts
+ * import { webcryptoEngine } from "./_engines_impl.ts";
+ * console.log(webcryptoEngine().name);
+ * ```
+ */
+export function webcryptoEngine(): ChunkEngine {
+  const s = crypto.subtle;
+  return {
+    name: "webcrypto",
+    async seal(keys, chunkSize, run, src, dst) {
+      const k = await webKeys(keys);
+      await Promise.all(
+        [...chunks(chunkSize, run, keys.suite)].map(async (c) => {
+          const pt = src.subarray(c.plainOff, c.plainOff + c.p);
+          if (keys.suite === 1) {
+            const ct = await s.encrypt({ name: "AES-GCM", iv: ab(c.nonce) }, k.enc, ab(pt));
+            dst.set(new Uint8Array(ct), c.cipherOff);
+          } else {
+            const iv = new Uint8Array(await s.sign("HMAC", k.iv!, ab(c.nonce)), 0, 16);
+            const ct = new Uint8Array(await s.encrypt({ name: "AES-CBC", iv }, k.enc, ab(pt)));
+            const macIn = new Uint8Array(12 + ct.length);
+            macIn.set(c.nonce);
+            macIn.set(ct, 12);
+            dst.set(ct, c.cipherOff);
+            dst.set(new Uint8Array(await s.sign("HMAC", k.mac!, macIn)), c.cipherOff + ct.length);
+          }
+        }),
+      );
+    },
+    async open(keys, chunkSize, run, src, dst) {
+      const k = await webKeys(keys);
+      const results = await Promise.all(
+        [...chunks(chunkSize, run, keys.suite)].map(async (c) => {
+          const ct = src.subarray(c.cipherOff, c.cipherOff + c.c);
+          try {
+            let pt: ArrayBuffer;
+            if (keys.suite === 1) {
+              pt = await s.decrypt({ name: "AES-GCM", iv: ab(c.nonce) }, k.enc, ab(ct));
+            } else {
+              const body = ct.subarray(0, c.c - 32);
+              const macIn = new Uint8Array(12 + body.length);
+              macIn.set(c.nonce);
+              macIn.set(body, 12);
+              if (!(await s.verify("HMAC", k.mac!, ab(ct.subarray(c.c - 32)), macIn))) return c.j;
+              const iv = new Uint8Array(await s.sign("HMAC", k.iv!, ab(c.nonce)), 0, 16);
+              pt = await s.decrypt({ name: "AES-CBC", iv }, k.enc, ab(body));
+            }
+            if (pt.byteLength !== c.p) return c.j;
+            dst.set(new Uint8Array(pt), c.plainOff);
+            return -1;
+          } catch {
+            return c.j;
+          }
+        }),
+      );
+      return results.find((r) => r >= 0) ?? -1;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- node:crypto
+
+/**
+ * @returns the `node:crypto` engine (Deno's built-in implementation of Node's API)
+ * @example
+ * ```ts
+ * import { nodeEngine } from "./_engines_impl.ts";
+ * console.log(nodeEngine().name);
+ * ```
+ */
+export function nodeEngine(): ChunkEngine {
+  return {
+    name: "node",
+    seal(keys, chunkSize, run, src, dst) {
+      for (const c of chunks(chunkSize, run, keys.suite)) {
+        const pt = src.subarray(c.plainOff, c.plainOff + c.p);
+        if (keys.suite === 1) {
+          const ci = createCipheriv("aes-256-gcm", keys.encKey, c.nonce);
+          dst.set(ci.update(pt), c.cipherOff);
+          ci.final();
+          dst.set(ci.getAuthTag(), c.cipherOff + c.p);
+        } else {
+          const iv = createHmac("sha256", keys.ivKey!).update(c.nonce).digest().subarray(0, 16);
+          const ci = createCipheriv("aes-256-cbc", keys.encKey, iv);
+          const a = ci.update(pt), b = ci.final();
+          dst.set(a, c.cipherOff);
+          dst.set(b, c.cipherOff + a.length);
+          const body = dst.subarray(c.cipherOff, c.cipherOff + a.length + b.length);
+          const tag = createHmac("sha256", keys.macKey!).update(c.nonce).update(body).digest();
+          dst.set(tag, c.cipherOff + body.length);
+        }
+      }
+      return Promise.resolve();
+    },
+    open(keys, chunkSize, run, src, dst) {
+      for (const c of chunks(chunkSize, run, keys.suite)) {
+        const ct = src.subarray(c.cipherOff, c.cipherOff + c.c);
+        try {
+          if (keys.suite === 1) {
+            const d = createDecipheriv("aes-256-gcm", keys.encKey, c.nonce);
+            d.setAuthTag(ct.subarray(c.p));
+            const a = d.update(ct.subarray(0, c.p));
+            d.final();
+            dst.set(a, c.plainOff);
+          } else {
+            const body = ct.subarray(0, c.c - 32);
+            const tag = createHmac("sha256", keys.macKey!).update(c.nonce).update(body).digest();
+            if (!timingSafeEqual(tag, ct.subarray(c.c - 32))) return Promise.resolve(c.j);
+            const iv = createHmac("sha256", keys.ivKey!).update(c.nonce).digest().subarray(0, 16);
+            const d = createDecipheriv("aes-256-cbc", keys.encKey, iv);
+            const a = d.update(body), b = d.final();
+            if (a.length + b.length !== c.p) return Promise.resolve(c.j);
+            dst.set(a, c.plainOff);
+            dst.set(b, c.plainOff + a.length);
+          }
+        } catch {
+          return Promise.resolve(c.j);
+        }
+      }
+      return Promise.resolve(-1);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- OpenSSL + workers
+
+interface Pending {
+  resolve: (r: number) => void;
+  reject: (e: Error) => void;
+}
+
+/** References buffers after an await so they stay reachable while workers use their memory. */
+function keepAlive(..._buffers: Uint8Array[]): void {}
+
+/** Runs below this many chunks stay on the calling thread (worker messaging costs ~50 µs). */
+const MIN_PARALLEL_CHUNKS = 4;
+
+class OpensslEngine implements ChunkEngine {
+  readonly name = "openssl" as const;
+  #lib: Libcrypto;
+  #threads: number;
+  #workers: Worker[] = [];
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(lib: Libcrypto, threads: number) {
+    this.#lib = lib;
+    this.#threads = threads;
+  }
+
+  get threads(): number {
+    return this.#threads;
+  }
+
+  #ensureWorkers(): void {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = undefined;
+    while (this.#workers.length < this.#threads - 1) {
+      const w = new Worker(new URL("./_openssl_worker.ts", import.meta.url), { type: "module" });
+      w.onmessage = (e: MessageEvent<{ id: number; result?: number; error?: string }>) => {
+        const p = this.#pending.get(e.data.id);
+        if (!p) return;
+        this.#pending.delete(e.data.id);
+        if (e.data.error) p.reject(new Error(`OpenSSL worker: ${e.data.error}`));
+        else p.resolve(e.data.result ?? -1);
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        for (const p of this.#pending.values()) p.reject(new Error(`OpenSSL worker: ${e.message}`));
+        this.#pending.clear();
+      };
+      this.#workers.push(w);
+    }
+  }
+
+  #scheduleIdle(): void {
+    if (this.#workers.length === 0 || this.#pending.size > 0) return;
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => this.close(), 300);
+  }
+
+  /** Terminates the workers (they restart on the next large job). */
+  close(): void {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = undefined;
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
+    for (const p of this.#pending.values()) p.reject(new Error("OpenSSL workers were closed"));
+    this.#pending.clear();
+  }
+
+  async #run(
+    op: "seal" | "open",
+    keys: PayloadKeys,
+    chunkSize: number,
+    run: ChunkRun,
+    src: Uint8Array,
+    dst: Uint8Array,
+  ): Promise<number> {
+    const sizes = runSizes(keys.suite, chunkSize, run);
+    const [inSize, outSize] = op === "seal"
+      ? [sizes.plain, sizes.cipher]
+      : [sizes.cipher, sizes.plain];
+    if (src.length < inSize || dst.length < outSize) throw new Error("engine: buffer too small");
+    const srcPtr = Deno.UnsafePointer.of(src), dstPtr = Deno.UnsafePointer.of(dst);
+    const parts = run.count >= MIN_PARALLEL_CHUNKS && this.#threads > 1
+      ? splitRun(run, chunkSize, this.#threads)
+      : [run];
+    const full = chunkCipherLen(keys.suite, chunkSize);
+    const [inStride, outStride] = op === "seal" ? [chunkSize, full] : [full, chunkSize];
+    const waits: Promise<number>[] = [];
+    if (parts.length > 1) {
+      this.#ensureWorkers();
+      const srcVal = BigInt(Deno.UnsafePointer.value(srcPtr));
+      const dstVal = BigInt(Deno.UnsafePointer.value(dstPtr));
+      const plainKeys: PayloadKeys = { ...keys };
+      for (let k = 1; k < parts.length; k++) {
+        const part = parts[k], skip = part.counter - run.counter;
+        const id = this.#nextId++;
+        waits.push(
+          new Promise<number>((resolve, reject) => {
+            this.#pending.set(id, {
+              resolve: (r) => resolve(r < 0 ? -1 : r + skip),
+              reject,
+            });
+          }),
+        );
+        this.#workers[k - 1].postMessage({
+          id,
+          op,
+          keys: plainKeys,
+          chunkSize,
+          run: part,
+          src: srcVal + BigInt(skip * inStride),
+          dst: dstVal + BigInt(skip * outStride),
+        });
+      }
+    }
+    let first = -1;
+    try {
+      if (op === "seal") this.#lib.seal(keys, chunkSize, parts[0], srcPtr, dstPtr);
+      else first = this.#lib.open(keys, chunkSize, parts[0], srcPtr, dstPtr);
+    } finally {
+      const rest = await Promise.all(waits);
+      // keep the buffers reachable until every worker has finished with them
+      keepAlive(src, dst);
+      if (first < 0) first = rest.find((r) => r >= 0) ?? -1;
+      this.#scheduleIdle();
+    }
+    return first;
+  }
+
+  async seal(k: PayloadKeys, c: number, r: ChunkRun, s: Uint8Array, d: Uint8Array): Promise<void> {
+    await this.#run("seal", k, c, r, s, d);
+  }
+
+  open(k: PayloadKeys, c: number, r: ChunkRun, s: Uint8Array, d: Uint8Array): Promise<number> {
+    return this.#run("open", k, c, r, s, d);
+  }
+}
+
+let opensslSingleton: OpensslEngine | null | undefined;
+
+function defaultThreads(): number {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("MEDCRYPT_THREADS");
+  } catch { /* no env permission */ }
+  const n = env ? Number(env) : navigator.hardwareConcurrency ?? 1;
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 16) : 1;
+}
+
+/**
+ * @param threads how many threads share large runs (default: `MEDCRYPT_THREADS` or every core)
+ * @returns the OpenSSL engine, or `null` when libcrypto cannot be loaded (no FFI permission, no
+ *   OpenSSL 3)
+ * @example
+ * ```ts
+ * import { opensslEngine } from "./_engines_impl.ts";
+ * console.log(opensslEngine()?.name ?? "unavailable");
+ * ```
+ */
+export function opensslEngine(threads?: number): (ChunkEngine & { close(): void }) | null {
+  if (threads !== undefined) {
+    const lib = loadLibcrypto();
+    return lib ? new OpensslEngine(lib, threads) : null;
+  }
+  if (opensslSingleton === undefined) {
+    const lib = loadLibcrypto();
+    opensslSingleton = lib ? new OpensslEngine(lib, defaultThreads()) : null;
+  }
+  return opensslSingleton;
+}
+
+/**
+ * Terminates the OpenSSL engine's worker threads now (they also stop by themselves after
+ * 0.3 s idle). Tests call this so no timer or worker outlives them.
+ *
+ * @example
+ * ```ts
+ * import { closeWorkers } from "./_engines_impl.ts";
+ * closeWorkers();
+ * ```
+ */
+export function closeWorkers(): void {
+  opensslSingleton?.close();
+}
