@@ -49,6 +49,13 @@ export function formatOf(path: string): ImageFormat | undefined {
 
 function requireFormat(path: string, verb: string): ImageFormat {
   const f = formatOf(path);
+  if (!f && path.toLowerCase().endsWith(".npz")) {
+    throw new MedCryptError(
+      "unknown-format",
+      `is an .npz archive of arrays, not one image; use decodeNpz or loadMedMNIST`,
+      { file: path },
+    );
+  }
   if (!f) {
     throw new MedCryptError(
       "unknown-format",

@@ -240,9 +240,8 @@ export function extractNpzMember(bytes: Uint8Array, entry: NpzEntry, file?: stri
         file,
       );
     }
-    const buf = new Uint8Array(entry.size);
     try {
-      out = inflateSync(raw, { out: buf });
+      out = inflateSync(raw, { out: new Uint8Array(entry.size) });
     } catch (e) {
       fail("corrupt", `zip member '${entry.path}' does not inflate: ${(e as Error).message}`, file);
     }

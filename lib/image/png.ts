@@ -203,6 +203,15 @@ function readText(text: Record<string, string>): Partial<MedImageOptions> & { de
 export function decodePng(bytes: Uint8Array, file?: string): MedImage {
   const { header: h, idat } = scanPng(bytes, file);
   const need = expectedRaw(h);
+  // Deflate expands at most ~1032:1, so the declared size must be reachable from the data
+  // present; checked before the output buffer is allocated.
+  if (need > idat.length * 1100 + 1024) {
+    fail(
+      "truncated",
+      `PNG header declares ${h.width}×${h.height} (${need} bytes of image data) but only ${idat.length} compressed bytes are present`,
+      file,
+    );
+  }
   // Inflate into a buffer one byte larger than needed: a longer stream shows as overflow.
   let raw: Uint8Array;
   try {

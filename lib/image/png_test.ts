@@ -84,6 +84,13 @@ Deno.test("bad PNGs: signature, truncation, forged size, bad CRC, lying IDAT", (
   new DataView(huge.buffer).setUint32(16, 100000); // width 100000 × height 2: fine by the cap…
   new DataView(huge.buffer).setUint32(20, 100000); // …but 10^10 pixels is not
   assert.equal(code(() => decodePng(huge)), "bad-format");
+  // within the pixel cap, but 2 GiB of RGBA16 from 14 compressed bytes: refused before allocating
+  const big = GREY8.slice();
+  new DataView(big.buffer).setUint32(16, 16384);
+  new DataView(big.buffer).setUint32(20, 16384);
+  big[24] = 16;
+  big[25] = 6;
+  assert.equal(code(() => decodePng(big)), "truncated");
   const wide = GREY8.slice();
   new DataView(wide.buffer).setUint32(16, 3000); // header says 3000 wide; data holds 2
   assert.equal(code(() => decodePng(wide)), "corrupt");
