@@ -185,12 +185,18 @@ export async function exportPng(
 ): Promise<string> {
   const html = await Deno.readTextFile(htmlPath);
   const tmpDir = await Deno.makeTempDir({ prefix: "medcrypt-png-" });
+  // A copy beside the page (so its relative script paths resolve) without Plotly's mode bar.
+  const page = join(dirname(resolve(htmlPath)), `.tmp-png-${crypto.randomUUID().slice(0, 8)}.html`);
   try {
+    await Deno.writeTextFile(
+      page,
+      html.replace("</head>", "<style>.modebar-container{display:none!important}</style></head>"),
+    );
     const shot = join(tmpDir, "shot.png");
     await runChromium([
       `--screenshot=${shot}`,
       `--window-size=${options.width ?? 900},${options.height ?? 600}`,
-      pathToFileURL(resolve(htmlPath)).href,
+      pathToFileURL(page).href,
     ], options);
     let png: Uint8Array;
     try {
@@ -208,6 +214,7 @@ export async function exportPng(
     await writeFileAtomic(pngPath, png);
     return pngPath;
   } finally {
+    await Deno.remove(page).catch(() => {});
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { figureHtml, writePlotlyBeside } from "./export.ts";
-import { imageGridFigure, lineFigure } from "./figures.ts";
+import { imageFigure, imageGridFigure, lineFigure } from "./figures.ts";
 import { checkFigureInChromium, exportPng, findChromium } from "./chromium.ts";
 import { medImage } from "../image/types.ts";
 import type { Figure } from "./types.ts";
@@ -93,6 +93,43 @@ Deno.test({
       let nonWhite = 0;
       for (let i = 0; i < px.length; i += png.channels) if (px[i] < 200) nonWhite++;
       assert.ok(nonWhite > 500, `only ${nonWhite} dark pixels`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "Chromium: an image figure shows 0 as black and 2^bits − 1 as white",
+  ignore: !chromium,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "vizgrey-" });
+    try {
+      await writePlotlyBeside(dir);
+      // Left half 0, right half 4095 (12-bit).
+      const img = medImage(
+        new Uint16Array(64 * 64).map((_, i) => (i % 64 < 32 ? 0 : 4095)),
+        64,
+        64,
+        {
+          bitDepth: 12,
+        },
+      );
+      const fig = imageFigure(img, { width: 400, height: 400 });
+      fig.layout.margin = { l: 0, r: 0, t: 0, b: 0 };
+      fig.data[0].showscale = false;
+      const html = await page(dir, "grey", fig);
+      const png = decode(
+        await Deno.readFile(
+          await exportPng(html, join(dir, "g.png"), {
+            width: 400,
+            height: 400,
+          }),
+        ),
+      );
+      const at = (x: number, y: number) => png.data[(y * png.width + x) * png.channels];
+      assert.ok(at(100, 200) < 30, `left half is ${at(100, 200)}, expected black`);
+      assert.ok(at(300, 200) > 225, `right half is ${at(300, 200)}, expected white`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

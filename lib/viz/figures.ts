@@ -307,7 +307,7 @@ export interface ImageOptions extends FigureOptions {
    * `"data"` its min..max; or an explicit window `[lo, hi]` in stored values.
    */
   range?: IntensityRange;
-  /** Plotly colour scale. Default `"Greys"` reversed (black = 0). */
+  /** Plotly colour scale. Default `"Greys"` (Plotly's Greys runs black at 0 to white at 1). */
   colorscale?: string;
 }
 
@@ -385,7 +385,7 @@ function heatmapTrace(
     y0: (factor - 1) / 2,
     dy: factor,
     colorscale: options.colorscale ?? "Greys",
-    reversescale: options.colorscale ? false : true,
+    reversescale: false,
     showscale: axes.showscale,
     colorbar: axes.showscale
       ? { title: { text: `stored value (${img.bitDepth}-bit)` }, thickness: 12 }
@@ -475,6 +475,7 @@ export function imageGridFigure(
       domain: [x0, x0 + cw],
       anchor: `y${n}`,
       showticklabels: false,
+      ticks: "",
       showgrid: false,
       zeroline: false,
       constrain: "domain",
@@ -485,6 +486,7 @@ export function imageGridFigure(
       autorange: "reversed",
       scaleanchor: `x${n}`,
       showticklabels: false,
+      ticks: "",
       showgrid: false,
       zeroline: false,
       constrain: "domain",
@@ -509,7 +511,9 @@ export function imageGridFigure(
     });
   });
   layout.annotations = annotations;
-  layout.height = options.height ?? Math.round(60 + rowsN * (900 / cols) * 0.9);
+  // Room above the first row for the panel titles (and the figure title, if any).
+  layout.margin = { l: 20, r: 20, t: options.title ? 95 : 45, b: 20 };
+  layout.height = options.height ?? Math.round(110 + rowsN * (900 / cols) * 0.95);
   return {
     data,
     layout,
