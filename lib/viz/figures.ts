@@ -439,7 +439,7 @@ export function imageFigure(img: MedImage, options: ImageOptions = {}): Figure {
 
 /**
  * Several images side by side (each on its own axes, each at its own bit depth), with titles.
- * `maxSide` defaults to a size that keeps the whole figure around 200 000 values.
+ * `maxSide` defaults to a size that keeps the whole figure around 150 000 values.
  *
  * @param panels images with titles
  * @param options `columns` (default: up to 4), `maxSide`, `range`, title
@@ -462,7 +462,7 @@ export function imageGridFigure(
   }
   const cols = Math.max(1, Math.min(options.columns ?? 4, panels.length));
   const rowsN = Math.ceil(panels.length / cols);
-  const maxSide = options.maxSide ?? Math.max(16, Math.floor(Math.sqrt(200_000 / panels.length)));
+  const maxSide = options.maxSide ?? Math.max(16, Math.floor(Math.sqrt(150_000 / panels.length)));
   const gap = 0.02;
   const cw = (1 - gap * (cols - 1)) / cols, rh = (1 - 0.06 * (rowsN - 1)) / rowsN;
   const layout = baseLayout(options);
