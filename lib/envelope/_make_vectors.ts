@@ -84,7 +84,9 @@ for (const [i, r] of recipes.entries()) {
     nonce: hex(nonce),
     headerBytes: inspect(env).headerBytes,
     contentBytes: r.content.length,
-    contentSha256: hex(new Uint8Array(await crypto.subtle.digest("SHA-256", r.content))),
+    contentSha256: hex(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", r.content as Uint8Array<ArrayBuffer>)),
+    ),
     metadata: r.metadata ?? null,
     clearMetadata: r.clearMetadata ?? false,
   });
