@@ -1,0 +1,385 @@
+/**
+ * The HE client: key generation, encoding + encryption of images, decryption + decoding of the
+ * server's encrypted logits. The secret key lives in a private field of {@linkcode HeClient}; what
+ * leaves the client is a {@linkcode PublicEvaluationKeys} bundle and ciphertexts.
+ *
+ * @example
+ * ```ts
+ * import { HeClient } from "./client.ts";
+ * import { clientSpec } from "./spec.ts";
+ * import { PRESETS } from "./params.ts";
+ * import { tinyModel } from "./model.ts";
+ * const params = PRESETS["ckks-4096-d3"];
+ * const spec = clientSpec(tinyModel(1), params);
+ * const client = await HeClient.create(params);
+ * const keys = client.evaluationKeys(spec.rotations);
+ * console.log(keys.galoisSteps.length === spec.rotations.length); // true
+ * client.delete();
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type {
+  CKKSEncoder,
+  Decryptor,
+  Encryptor,
+  KeyGenerator,
+  PublicKey,
+  SecretKey,
+} from "node-seal";
+import { MedCryptError } from "../core/errors.ts";
+import type { MedImage } from "../image/types.ts";
+import { type HeContext, type HeParams, makeContext } from "./params.ts";
+import { packImage } from "./plan.ts";
+import type {
+  EncryptedQuery,
+  EncryptedResult,
+  PublicEvaluationKeys,
+  SecretKeyBytes,
+} from "./protocol.ts";
+import { loadSeal, type Seal, sealErrorText } from "./seal.ts";
+import type { ClientSpec } from "./spec.ts";
+
+/** Serialization compression of ciphertexts and keys. */
+export type Compression = "none" | "zstd";
+
+/** Sizes in bytes of the serialized keys. */
+export interface KeySizes {
+  /** Public key. */
+  publicKey: number;
+  /** Relinearization keys. */
+  relinKeys: number;
+  /** Galois keys (only the model's steps). */
+  galoisKeys: number;
+  /** Secret key (never sent; for reference). */
+  secretKey: number;
+}
+
+/**
+ * Checks an image against the model's input and scales it to `[0, 1]`.
+ *
+ * @param img an 8-bit grey image of the model's size
+ * @param spec the client spec
+ * @param name the file name for messages
+ * @returns the `rows*cols` values
+ * @example
+ * ```ts
+ * import { imageToInput } from "./client.ts";
+ * import { medImage } from "../image/types.ts";
+ * const spec = { inputShape: [2, 2] as const };
+ * console.log(imageToInput(medImage(new Uint8Array([0, 255, 0, 0]), 2, 2), spec)[1]); // 1
+ * ```
+ */
+export function imageToInput(
+  img: MedImage,
+  spec: Pick<ClientSpec, "inputShape">,
+  name?: string,
+): Float64Array {
+  const [h, w] = spec.inputShape;
+  if (img.width !== w || img.height !== h) {
+    throw new MedCryptError(
+      "bad-shape",
+      `image is ${img.width}×${img.height}; the HE model takes ${w}×${h} (resize it first, e.g. \`medcrypt resize\`)`,
+      { file: name },
+    );
+  }
+  if (img.bitDepth !== 8 || !(img.data instanceof Uint8Array)) {
+    throw new MedCryptError(
+      "bad-bit-depth",
+      `image has bit depth ${img.bitDepth}; the HE model was trained on 8-bit images (0..255)`,
+      { file: name },
+    );
+  }
+  return Float64Array.from(img.data, (v) => v / 255);
+}
+
+/** The client: owns the secret key. */
+export class HeClient {
+  /** The parameters. */
+  readonly params: HeParams;
+  /** Context identity. */
+  readonly contextId: string;
+  /** Key identity (hash of the public key). */
+  readonly keyId: string;
+  /** Compression of what the client sends. */
+  readonly compression: Compression;
+  readonly #seal: Seal;
+  readonly #ctx: HeContext;
+  readonly #kg: KeyGenerator;
+  readonly #sk: SecretKey;
+  readonly #pk: PublicKey;
+  readonly #pkBytes: Uint8Array;
+  readonly #enc: Encryptor;
+  readonly #dec: Decryptor;
+  readonly #encoder: CKKSEncoder;
+  #galoisBytes = 0;
+  #relinBytes = 0;
+
+  private constructor(seal: Seal, ctx: HeContext, compression: Compression) {
+    this.#seal = seal;
+    this.#ctx = ctx;
+    this.params = ctx.params;
+    this.contextId = ctx.contextId;
+    this.compression = compression;
+    this.#kg = new seal.KeyGenerator(ctx.context);
+    this.#sk = this.#kg.secretKey();
+    this.#pk = this.#kg.createPublicKey();
+    this.#pkBytes = this.#pk.saveToArray(this.#mode()) as Uint8Array;
+    this.keyId = createHash("sha256").update(this.#pkBytes).digest("hex").slice(0, 16);
+    this.#enc = new seal.Encryptor(ctx.context, this.#pk);
+    this.#dec = new seal.Decryptor(ctx.context, this.#sk);
+    this.#encoder = new seal.CKKSEncoder(ctx.context);
+  }
+
+  #mode() {
+    return this.compression === "zstd"
+      ? this.#seal.ComprModeType.zstd
+      : this.#seal.ComprModeType.none;
+  }
+
+  /**
+   * Makes a client with a fresh key pair.
+   *
+   * @param params CKKS parameters
+   * @param options serialization compression (default `"zstd"`)
+   * @returns the client
+   * @example
+   * ```ts
+   * import { HeClient } from "./client.ts";
+   * import { PRESETS } from "./params.ts";
+   * const c = await HeClient.create(PRESETS["ckks-4096-d3"]);
+   * console.log(c.keyId.length); // 16
+   * c.delete();
+   * ```
+   */
+  static async create(
+    params: HeParams,
+    options: { compression?: Compression } = {},
+  ): Promise<HeClient> {
+    const seal = await loadSeal();
+    return new HeClient(seal, makeContext(seal, params), options.compression ?? "zstd");
+  }
+
+  /**
+   * The bundle for the server: public, relinearization and Galois keys for exactly `steps`.
+   *
+   * @param steps rotation steps (from {@linkcode ClientSpec.rotations})
+   * @returns the bundle (no secret key)
+   * @example
+   * ```ts
+   * import { HeClient } from "./client.ts";
+   * import { PRESETS } from "./params.ts";
+   * const c = await HeClient.create(PRESETS["ckks-4096-d3"]);
+   * console.log(c.evaluationKeys([1, 2]).galoisSteps); // [1, 2]
+   * c.delete();
+   * ```
+   */
+  evaluationKeys(steps: readonly number[]): PublicEvaluationKeys {
+    const rk = this.#kg.createRelinKeysSerializable();
+    const gk = this.#kg.createGaloisKeysSerializableWithSteps(
+      Int32Array.from(steps.length ? steps : [1]),
+    );
+    try {
+      const relinKeys = rk.saveToArray(this.#mode()) as Uint8Array;
+      const galoisKeys = gk.saveToArray(this.#mode()) as Uint8Array;
+      this.#relinBytes = relinKeys.length;
+      this.#galoisBytes = galoisKeys.length;
+      return {
+        kind: "he-public-keys",
+        params: this.params,
+        contextId: this.contextId,
+        keyId: this.keyId,
+        publicKey: this.#pkBytes,
+        relinKeys,
+        galoisKeys,
+        galoisSteps: [...(steps.length ? steps : [1])],
+      } as unknown as PublicEvaluationKeys;
+    } finally {
+      rk.delete();
+      gk.delete();
+    }
+  }
+
+  /**
+   * @returns serialized key sizes (relin/Galois after {@linkcode HeClient.evaluationKeys})
+   * @example
+   * ```ts
+   * import { HeClient } from "./client.ts";
+   * import { PRESETS } from "./params.ts";
+   * const c = await HeClient.create(PRESETS["ckks-4096-d3"]);
+   * console.log(c.keySizes().publicKey > 0); // true
+   * c.delete();
+   * ```
+   */
+  keySizes(): KeySizes {
+    return {
+      publicKey: this.#pkBytes.length,
+      relinKeys: this.#relinBytes,
+      galoisKeys: this.#galoisBytes,
+      secretKey: this.exportSecretKey().length,
+    };
+  }
+
+  /**
+   * The serialized secret key, to keep at the client (it is typed so that it cannot be put in a
+   * {@linkcode PublicEvaluationKeys}).
+   *
+   * @returns the bytes
+   * @example
+   * ```ts
+   * import { HeClient } from "./client.ts";
+   * import { PRESETS } from "./params.ts";
+   * const c = await HeClient.create(PRESETS["ckks-4096-d3"]);
+   * console.log(c.exportSecretKey().length > 0); // true
+   * c.delete();
+   * ```
+   */
+  exportSecretKey(): SecretKeyBytes {
+    return this.#sk.saveToArray(this.#mode()) as SecretKeyBytes;
+  }
+
+  #encrypt(values: Float64Array): Uint8Array {
+    const pt = new this.#seal.Plaintext();
+    try {
+      this.#encoder.encode(values, 2 ** this.params.logScale, pt);
+      const sc = this.#enc.encryptSerializable(pt);
+      try {
+        return sc.saveToArray(this.#mode()) as Uint8Array;
+      } finally {
+        sc.delete();
+      }
+    } finally {
+      pt.delete();
+    }
+  }
+
+  /**
+   * Encrypts images one per ciphertext group (latency mode), packed as the spec says.
+   *
+   * @param spec the client spec of the model
+   * @param inputs per image, `rows*cols` values in `[0,1]` (see {@linkcode imageToInput})
+   * @returns the query
+   * @example
+   * ```ts ignore
+   * const q = client.encryptSingle(spec, [imageToInput(img, spec)]);
+   * ```
+   */
+  encryptSingle(spec: ClientSpec, inputs: readonly Float64Array[]): EncryptedQuery {
+    const cts: Uint8Array[] = [];
+    for (const x of inputs) {
+      this.#checkInput(spec, x);
+      for (const v of packImage(spec.packing, x, this.#ctx.slots)) cts.push(this.#encrypt(v));
+    }
+    return {
+      kind: "he-query",
+      mode: "single",
+      contextId: this.contextId,
+      keyId: this.keyId,
+      count: inputs.length,
+      ciphertexts: cts,
+    };
+  }
+
+  /**
+   * Encrypts up to `slots` images across the slots (batch mode): ciphertext `p` holds pixel `p`
+   * of every image.
+   *
+   * @param spec the client spec
+   * @param inputs per image, `rows*cols` values in `[0,1]`
+   * @returns the query
+   * @example
+   * ```ts ignore
+   * const q = client.encryptBatch(spec, inputs);
+   * ```
+   */
+  encryptBatch(spec: ClientSpec, inputs: readonly Float64Array[]): EncryptedQuery {
+    const slots = this.#ctx.slots;
+    if (inputs.length < 1 || inputs.length > slots) {
+      throw new MedCryptError(
+        "usage",
+        `a batch holds 1..${slots} images (one per slot), got ${inputs.length}`,
+      );
+    }
+    for (const x of inputs) this.#checkInput(spec, x);
+    const px = spec.inputShape[0] * spec.inputShape[1];
+    const v = new Float64Array(slots);
+    const cts: Uint8Array[] = [];
+    for (let p = 0; p < px; p++) {
+      for (let i = 0; i < inputs.length; i++) v[i] = inputs[i][p];
+      cts.push(this.#encrypt(v));
+    }
+    return {
+      kind: "he-query",
+      mode: "batch",
+      contextId: this.contextId,
+      keyId: this.keyId,
+      count: inputs.length,
+      ciphertexts: cts,
+    };
+  }
+
+  #checkInput(spec: ClientSpec, x: Float64Array) {
+    const px = spec.inputShape[0] * spec.inputShape[1];
+    if (x.length !== px) {
+      throw new MedCryptError(
+        "bad-shape",
+        `an input has ${x.length} values, the model takes ${px}`,
+      );
+    }
+  }
+
+  /**
+   * Decrypts and decodes the server's result.
+   *
+   * @param result the encrypted logits
+   * @returns `count * classes` logits, image-major
+   * @example
+   * ```ts ignore
+   * const logits = client.decrypt(await server.evaluate(query));
+   * ```
+   */
+  decrypt(result: EncryptedResult): Float64Array {
+    if (result.kind !== "he-result") {
+      throw new MedCryptError("he-bad-message", "not an encrypted result");
+    }
+    if (result.contextId !== this.contextId || result.keyId !== this.keyId) {
+      throw new MedCryptError(
+        "he-wrong-key",
+        `the result was computed for key ${result.keyId} (context ${result.contextId}); this client holds key ${this.keyId} (context ${this.contextId})`,
+      );
+    }
+    const { count, classes } = result;
+    const out = new Float64Array(count * classes);
+    const ct = new this.#seal.Ciphertext();
+    const pt = new this.#seal.Plaintext();
+    try {
+      for (const [i, bytes] of result.ciphertexts.entries()) {
+        try {
+          ct.loadFromArray(this.#ctx.context, bytes);
+        } catch (e) {
+          throw new MedCryptError(
+            "he-wrong-context",
+            `result ciphertext ${i} is not from this context: ${sealErrorText(e)}`,
+          );
+        }
+        this.#dec.decrypt(ct, pt);
+        const v = this.#encoder.decodeFloat64(pt) as Float64Array;
+        if (result.mode === "single") {
+          for (let c = 0; c < classes; c++) out[i * classes + c] = v[c];
+        } else {
+          for (let k = 0; k < count; k++) out[k * classes + i] = v[k];
+        }
+      }
+    } finally {
+      ct.delete();
+      pt.delete();
+    }
+    return out;
+  }
+
+  /** Frees the SEAL objects (the client cannot be used afterwards). */
+  delete(): void {
+    for (const o of [this.#enc, this.#dec, this.#encoder, this.#pk, this.#sk, this.#kg]) o.delete();
+    this.#ctx.delete();
+  }
+}
