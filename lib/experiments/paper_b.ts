@@ -531,8 +531,8 @@ export const PERTURBATIONS: readonly Perturbation[] = [
 ];
 
 /**
- * Applies a perturbation to a (cipher) image: salt-and-pepper (pixels set to 0 or the container's
- * maximum with probability `level`), Gaussian noise (σ = level × range, rounded, clamped), or
+ * Applies a perturbation to a (cipher) image: salt-and-pepper (pixels set to 0 or the maximum
+ * 2^bitDepth − 1 with probability `level`), Gaussian noise (σ = level × range, rounded, clamped), or
  * cropping (the area fraction `level` set to 0: a top-left square of side √level for 1/16 and 1/4,
  * the left half for 1/2).
  *
@@ -550,7 +550,7 @@ export const PERTURBATIONS: readonly Perturbation[] = [
  */
 export function perturb(img: MedImage, p: Perturbation, seed: number): MedImage {
   const rng = new Rng(seed);
-  const max = 2 ** (img.bitDepth <= 8 ? 8 : 16) - 1;
+  const max = 2 ** img.bitDepth - 1;
   const data = img.data.slice();
   const { width: w, height: h } = img;
   if (p.kind === "salt-pepper") {
