@@ -598,6 +598,10 @@ export interface RobustnessRow {
  * @returns rows, and example decryptions of the first image under "crop 1/4" and "salt & pepper 5%"
  * @example
  * ```ts ignore
+ * import { cipherEntries, paperBImages, paperBOptions, robustness } from "./paper_b.ts";
+ * const opt = paperBOptions("quick", 1);
+ * const r = await robustness(await cipherEntries(1), await paperBImages(opt), 2, 1);
+ * console.log(r.rows.length);
  * ```
  */
 export async function robustness(
@@ -717,6 +721,9 @@ export interface AttackRow extends AttackPoint {
  * @returns the points
  * @example
  * ```ts ignore
+ * import { cipherEntries, knownPlaintextStudy, paperBOptions } from "./paper_b.ts";
+ * const pts = await knownPlaintextStudy(await cipherEntries(1), paperBOptions("quick", 1));
+ * console.log(pts.filter((p) => p.attack === "xor-keystream" && p.n === 1));
  * ```
  */
 export async function knownPlaintextStudy(
@@ -778,6 +785,9 @@ export interface ChosenRow {
  * @returns one row per cipher and set
  * @example
  * ```ts ignore
+ * import { chosenPlaintextStudy, cipherEntries, paperBImages, paperBOptions } from "./paper_b.ts";
+ * const rows = await chosenPlaintextStudy(await cipherEntries(1), await paperBImages(paperBOptions("quick", 1)));
+ * console.log(rows.map((r) => [r.cipher, r.differentialExact]));
  * ```
  */
 export async function chosenPlaintextStudy(
