@@ -1,14 +1,220 @@
 /**
- * Benchmark suites for nn.
+ * Benchmark suite `nn`: training images/s of a reference small CNN (64×64 grey, batch 32,
+ * conv16-conv32-maxpool-conv64-GAP-dense, Adam) on each available tfjs backend side by side —
+ * cpu, wasm with the earlier Conv3D-adapter gradients (baseline), wasm with this project's
+ * kernels (im2col and conv variants), tensorflow (tfjs-node) when installed — and the same
+ * network in PyTorch on the CPU (`lib/bench/_torch_cnn.py`, run with Debian's `/usr/bin/python3`
+ * when `python3-torch` is installed), measured in the same run, before and after the tfjs rows.
+ *
+ * Goal (issue 2): wasm training ≥ 0.5× PyTorch's images/s.
  *
  * @example
  * ```ts
  * import { suites } from "./nn.ts";
- * console.log(suites.map((s) => s.name));
+ * console.log(suites.map((s) => s.name)); // ["nn"]
  * ```
  * @module
  */
-import type { BenchSuite } from "./types.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { BenchRow, BenchSuite } from "./types.ts";
+import {
+  backendInfo,
+  type BackendName,
+  initBackend,
+  setGradVariants,
+  useBackend,
+} from "../nn/backend.ts";
+
+/** Builds the reference CNN (seeded initialisers). */
+function referenceCnn(): tf.Sequential {
+  const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [64, 64, 1],
+        filters: 16,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(1),
+      }),
+      tf.layers.conv2d({
+        filters: 32,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(2),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({
+        filters: 64,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(3),
+      }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, kernelInitializer: init(4) }),
+    ],
+  });
+}
+
+/**
+ * Trains the reference CNN on random data for `steps` steps after `warmup` steps.
+ *
+ * @param batch batch size
+ * @param warmup steps not timed
+ * @param steps steps timed
+ * @returns images per second
+ */
+async function tfjsImagesPerSecond(batch: number, warmup: number, steps: number): Promise<number> {
+  const model = referenceCnn();
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomNormal([batch, 64, 64, 1], 0, 1, "float32", 7);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), "int32"), 2);
+  const step = async () => {
+    const l = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar,
+      true,
+    )!;
+    await l.data();
+    l.dispose();
+  };
+  for (let i = 0; i < warmup; i++) await step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const dt = (performance.now() - t0) / 1000;
+  opt.dispose();
+  model.dispose();
+  tf.dispose([x, y]);
+  return (batch * steps) / dt;
+}
+
+/** Runs the PyTorch twin if Debian's python3-torch is installed; undefined otherwise. */
+async function torchImagesPerSecond(warmup: number, steps: number): Promise<number | undefined> {
+  const script = new URL("./_torch_cnn.py", import.meta.url).pathname;
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, String(warmup), String(steps)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) return undefined;
+    const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+    const r = JSON.parse(line) as { imagesPerSecond: number };
+    return r.imagesPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+const CASE = (batch: number) => `64×64 grey, batch ${batch}`;
 
 /** The nn suites. */
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [{
+  name: "nn",
+  async run({ quick }) {
+    await initBackend();
+    const [w, n] = quick ? [1, 3] : [2, 10];
+    const torch1 = await torchImagesPerSecond(w, n);
+    const measured: { subject: string; batch: number; value: number; goal?: number }[] = [];
+    const measure = async (
+      subject: string,
+      backend: BackendName,
+      batch: number,
+      warmup: number,
+      steps: number,
+      goal?: number,
+    ) => {
+      if (!(await useBackend(backend))) return;
+      measured.push({
+        subject,
+        batch,
+        value: await tfjsImagesPerSecond(batch, warmup, steps),
+        goal,
+      });
+    };
+    setGradVariants({ filter: "conv", input: "conv" });
+    const simd = backendInfo().simd ? "+SIMD" : "";
+    await measure(
+      `wasm${simd} (this project's conv-based gradients, default)`,
+      "wasm",
+      32,
+      w,
+      n,
+      0.5,
+    );
+    await measure("tensorflow (tfjs-node)", "tensorflow", 32, w, n);
+    setGradVariants({ filter: "im2col", input: "conv" });
+    await measure(
+      `wasm${simd} (im2col + BatchMatMul filter gradient)`,
+      "wasm",
+      32,
+      0,
+      quick ? 1 : 3,
+    );
+    // the earlier adapter is slow (tens of seconds per batch of 32 on a loaded machine)
+    setGradVariants({ filter: "adapter", input: "native" });
+    await measure(
+      `wasm${simd} (Conv3D-adapter filter grad + native input grad; baseline)`,
+      "wasm",
+      quick ? 4 : 32,
+      0,
+      1,
+    );
+    setGradVariants({ filter: "conv", input: "conv" });
+    // the cpu backend is plain JS: a small batch keeps it to seconds
+    await measure("cpu (tfjs-backend-cpu)", "cpu", quick ? 1 : 4, 0, 1);
+    await initBackend();
+    const torch2 = await torchImagesPerSecond(w, n);
+    const torchVals = [torch1, torch2].filter((v): v is number => v !== undefined);
+    const torch = torchVals.length
+      ? torchVals.reduce((a, b) => a + b, 0) / torchVals.length
+      : undefined;
+    const adapter = measured.find((m) => m.subject.includes("baseline"));
+    const rows: BenchRow[] = measured.map((m) => ({
+      subject: m.subject,
+      case: CASE(m.batch),
+      value: m.value,
+      unit: "images/s",
+      ...(torch !== undefined
+        ? { baseline: torch, baselineName: "PyTorch CPU, batch 32", ratio: m.value / torch }
+        : adapter
+        ? {
+          baseline: adapter.value,
+          baselineName: "wasm Conv3D adapter",
+          ratio: m.value / adapter.value,
+        }
+        : {}),
+      goal: torch !== undefined ? m.goal : undefined,
+    }));
+    const fast = measured[0];
+    if (fast && adapter) {
+      rows.push({
+        subject: "speed-up of the default wasm kernels over the adapter baseline",
+        case: `${CASE(fast.batch)} vs ${CASE(adapter.batch)}`,
+        value: fast.value,
+        unit: "images/s",
+        baseline: adapter.value,
+        baselineName: "wasm Conv3D adapter",
+        ratio: fast.value / adapter.value,
+      });
+    }
+    if (torch !== undefined) {
+      rows.push({
+        subject: `PyTorch ${torchVals.length > 1 ? "(mean of runs before and after)" : ""}`,
+        case: CASE(32),
+        value: torch,
+        unit: "images/s",
+      });
+    } else {
+      rows.push({
+        subject: "PyTorch: not measured (install Debian's python3-torch)",
+        case: CASE(32),
+        value: NaN,
+        unit: "images/s",
+      });
+    }
+    return rows;
+  },
+}];

@@ -1,0 +1,68 @@
+"""Trains the reference small CNN of lib/bench/nn.ts in PyTorch on the CPU and prints images/s.
+
+Same network as the tfjs benchmark: conv16-conv32-maxpool-conv64-GAP-dense(2), 3x3 'same'
+convolutions with ReLU, 64x64 grey input, batch 32, Adam(1e-3), softmax cross-entropy, random data.
+Run by `deno task bench --only nn` with Debian's /usr/bin/python3 when python3-torch is installed.
+
+Usage: /usr/bin/python3 lib/bench/_torch_cnn.py WARMUP STEPS
+Prints one JSON line: {"imagesPerSecond": ..., "msPerStep": ..., "threads": ..., "torch": ...}
+"""
+
+import json
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+def main() -> None:
+    warmup = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    torch.manual_seed(0)
+    torch.set_num_threads(os.cpu_count() or 1)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 2),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.randn(32, 1, 64, 64)
+    y = torch.arange(32) % 2
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    for _ in range(warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    dt = (time.perf_counter() - t0) / steps
+    print(
+        json.dumps(
+            {
+                "imagesPerSecond": 32 / dt,
+                "msPerStep": dt * 1000,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
