@@ -49,6 +49,7 @@ export const KERNEL_NAMES: readonly string[] = [
   "DepthwiseConv2dNativeBackpropFilter",
   "DepthwiseConv2dNativeBackpropInput",
   "MaxPoolGrad",
+  "Sum",
   "Einsum",
   "UnsortedSegmentSum",
   "ResizeNearestNeighborGrad",
@@ -240,11 +241,17 @@ function conv2dBackpropFilterIm2col(
       }
     }
   }
-  const dy2 = reshape(b, dy, [1, n * oh * ow, co]);
+  // dWᵀ [CO, K] = dyᵀ [CO, N] · cols [N, K]: no transposed operand (the wasm BatchMatMul is
+  // slow with transposeA), then one small transpose of the result
+  const dy2 = reshape(b, dy, [n * oh * ow, co]);
+  const dyT = transpose(b, dy2, [1, 0]);
+  const a3 = reshape(b, dyT, [1, co, n * oh * ow]);
   const cols3 = reshape(b, cols, [1, n * oh * ow, kcols]);
-  const prod = run(b, "BatchMatMul", { a: cols3, b: dy2 }, { transposeA: true, transposeB: false });
-  const dw = reshape(b, prod, [kh, kw, ci, co]);
-  free(b, cols, cols3, dy2, prod);
+  const prod = run(b, "BatchMatMul", { a: a3, b: cols3 }, { transposeA: false, transposeB: false });
+  const p2 = reshape(b, prod, [co, kcols]);
+  const pt = transpose(b, p2, [1, 0]);
+  const dw = reshape(b, pt, [kh, kw, ci, co]);
+  free(b, cols, cols3, dy2, dyT, a3, prod, p2, pt);
   return dw;
 }
 
@@ -439,6 +446,44 @@ function maxPoolGrad(b: BackendWasm, dy: Info, input: Info, attrs: Attrs): Info 
   return dx;
 }
 
+// ---------------------------------------------------------------- Sum over leading axes
+
+let nativeSum: tf.KernelFunc | undefined;
+
+/**
+ * `Sum` over a leading prefix of the axes (bias gradients: sum of dy over batch, rows, columns)
+ * as one JS pass over the wasm heap; the native kernel transposes first. Other cases go to the
+ * native kernel.
+ */
+function sumKernel(args: Parameters<tf.KernelFunc>[0]): Info | Info[] {
+  const b = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: Info };
+  const attrs = args.attrs ?? {};
+  const rank = x.shape.length;
+  const raw = attrs.axis as number | number[] | undefined;
+  const axes = (raw === undefined ? [...Array(rank).keys()] : Array.isArray(raw) ? raw : [raw])
+    .map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (!leading || x.dtype !== "float32" || !nativeSum) {
+    return nativeSum!(args) as Info;
+  }
+  const inner = x.shape.slice(axes.length).reduce((p, q) => p * q, 1);
+  const outer = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+  const outShape = attrs.keepDims
+    ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
+    : x.shape.slice(axes.length);
+  const out = b.makeOutput(outShape, "float32");
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const ov = b.typedArrayFromHeap(out) as Float32Array;
+  const acc = new Float64Array(inner);
+  for (let i = 0; i < outer; i++) {
+    const base = i * inner;
+    for (let k = 0; k < inner; k++) acc[k] += xv[base + k];
+  }
+  ov.set(acc);
+  return out;
+}
+
 // ---------------------------------------------------------------- cpu fallback
 
 /** Runs the cpu backend's kernel on copies of the inputs and copies the outputs back. */
@@ -627,6 +672,11 @@ export function registerWasmKernels(): string[] {
     return maxPoolGrad(backend as BackendWasm, dy, input, attrs);
   });
   for (const name of CPU_FALLBACKS) replace(name, cpuFallback(name));
+  const ns = tf.getKernel("Sum", "wasm")?.kernelFunc;
+  if (ns) {
+    nativeSum = ns;
+    replace("Sum", sumKernel);
+  }
   registered = true;
   return [...KERNEL_NAMES];
 }

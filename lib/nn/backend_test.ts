@@ -226,6 +226,34 @@ Deno.test("pooling and resize gradients on wasm equal cpu (the native MaxPoolGra
   }
 });
 
+Deno.test("sums over leading axes (JS kernel) and other axes (native) equal cpu", async () => {
+  const rng = new Rng(31);
+  const xv = randn(rng, 3 * 4 * 5 * 6);
+  const cases: [number | number[], boolean][] = [
+    [[0, 1, 2], false],
+    [[0, 1, 2], true],
+    [0, false],
+    [[1, 0], true],
+    [-1, false],
+    [[0, 1, 2, 3], false],
+  ];
+  for (const [axis, keepDims] of cases) {
+    const r = new Map<string, { v: Float32Array; s: number[] }>();
+    for (const be of ["cpu", "wasm"] as const) {
+      assert.ok(await useBackend(be));
+      r.set(
+        be,
+        tf.tidy(() => {
+          const y = tf.tensor4d(xv, [3, 4, 5, 6]).sum(axis, keepDims);
+          return { v: y.dataSync() as Float32Array, s: y.shape };
+        }),
+      );
+    }
+    assert.deepEqual(r.get("wasm")!.s, r.get("cpu")!.s);
+    assert.ok(relErr(r.get("wasm")!.v, r.get("cpu")!.v) < 1e-5, `axis ${axis}`);
+  }
+});
+
 Deno.test("depthToSpace gradient equals that of the reshape/transpose composite", async () => {
   const rng = new Rng(13);
   const [n, h, w, bs, c] = [2, 3, 4, 2, 3];

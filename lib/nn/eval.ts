@@ -1,0 +1,206 @@
+/**
+ * Evaluation of a binary classifier on a labelled set: accuracy, balanced accuracy, ROC AUC with
+ * a DeLong interval, confusion matrix, Brier score, expected calibration error, reliability bins
+ * and figure.
+ *
+ * @example
+ * ```ts
+ * import { evaluateProbs } from "./eval.ts";
+ * const r = evaluateProbs(Float32Array.from([0.9, 0.1, 0.2, 0.8]), Uint8Array.from([0, 1]));
+ * console.log(r.accuracy, r.auc); // 1 1
+ * ```
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import { MedCryptError } from "../core/errors.ts";
+import type { LabeledSet } from "../datasets/medmnist.ts";
+import {
+  balancedAccuracy,
+  brierScore,
+  confusionMatrix,
+  expectedCalibrationError,
+} from "../metrics/classification.ts";
+import { aucDeLong } from "../attacks/roc.ts";
+import type { Figure } from "../viz/types.ts";
+import { predictProbs } from "./train.ts";
+
+/** One bin of a reliability diagram. */
+export interface ReliabilityBin {
+  /** Lower edge of the bin of predicted probability (of class 1). */
+  low: number;
+  /** Upper edge. */
+  high: number;
+  /** Number of predictions in the bin. */
+  count: number;
+  /** Mean predicted probability in the bin. */
+  meanPredicted: number;
+  /** Observed fraction of class 1 in the bin. */
+  observed: number;
+}
+
+/** The evaluation of a binary classifier. */
+export interface Evaluation {
+  /** Number of images. */
+  n: number;
+  /** Fraction correct (argmax). */
+  accuracy: number;
+  /** Mean of the per-class recalls. */
+  balancedAccuracy: number;
+  /** ROC AUC of the class-1 probability. */
+  auc: number;
+  /** 95% DeLong interval of the AUC. */
+  aucLow: number;
+  /** 95% DeLong interval of the AUC. */
+  aucHigh: number;
+  /** `confusion[true][predicted]`. */
+  confusion: number[][];
+  /** Brier score of the class-1 probability. */
+  brier: number;
+  /** Expected calibration error (10 equal-width bins). */
+  ece: number;
+  /** Reliability diagram bins. */
+  reliability: ReliabilityBin[];
+  /** The class-1 probabilities. */
+  probs: Float32Array;
+}
+
+/**
+ * Evaluates class probabilities against labels (binary).
+ *
+ * @param probs `n × 2` probabilities, row-major
+ * @param labels `n` labels (0/1)
+ * @param bins reliability bins (default 10)
+ * @returns the {@linkcode Evaluation}
+ * @example
+ * ```ts
+ * import { evaluateProbs } from "./eval.ts";
+ * const r = evaluateProbs(Float32Array.from([0.4, 0.6, 0.7, 0.3]), Uint8Array.from([1, 1]));
+ * console.log(r.accuracy, r.confusion); // 0.5 [[0, 0], [1, 1]]
+ * ```
+ */
+export function evaluateProbs(
+  probs: Float32Array,
+  labels: ArrayLike<number>,
+  bins = 10,
+): Evaluation {
+  const n = labels.length;
+  if (probs.length !== 2 * n) {
+    throw new MedCryptError(
+      "size-mismatch",
+      `${probs.length} probabilities for ${n} labels; expected ${2 * n} (binary)`,
+    );
+  }
+  const p1 = new Float32Array(n);
+  const pred = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    p1[i] = probs[2 * i + 1];
+    pred[i] = probs[2 * i + 1] > probs[2 * i] ? 1 : 0;
+  }
+  let ok = 0, pos = 0;
+  for (let i = 0; i < n; i++) {
+    if (pred[i] === labels[i]) ok++;
+    pos += labels[i];
+  }
+  const both = pos > 0 && pos < n;
+  const ci = both ? aucDeLong(p1, labels) : { estimate: NaN, low: NaN, high: NaN };
+  const reliability: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const low = b / bins, high = (b + 1) / bins;
+    let count = 0, sp = 0, sy = 0;
+    for (let i = 0; i < n; i++) {
+      const bin = Math.min(bins - 1, Math.floor(p1[i] * bins));
+      if (bin === b) {
+        count++;
+        sp += p1[i];
+        sy += labels[i];
+      }
+    }
+    reliability.push({
+      low,
+      high,
+      count,
+      meanPredicted: count ? sp / count : NaN,
+      observed: count ? sy / count : NaN,
+    });
+  }
+  return {
+    n,
+    accuracy: ok / n,
+    balancedAccuracy: both ? balancedAccuracy(labels, pred, 2) : NaN,
+    auc: ci.estimate,
+    aucLow: ci.low,
+    aucHigh: ci.high,
+    confusion: confusionMatrix(labels, pred, 2),
+    brier: brierScore(labels, p1),
+    ece: expectedCalibrationError(labels, p1, bins),
+    reliability,
+    probs: p1,
+  };
+}
+
+/**
+ * Runs `model` on every image of `set` and evaluates it.
+ *
+ * @param model a binary softmax classifier
+ * @param set images and labels
+ * @returns the {@linkcode Evaluation}
+ * @example
+ * ```ts
+ * import { buildModel } from "./models.ts";
+ * import { evaluate } from "./eval.ts";
+ * import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+ * const { val } = await loadPneumoniaMNIST();
+ * const r = evaluate(buildModel("mlp", { width: 4 }), val);
+ * console.log(r.n); // 270
+ * ```
+ */
+export function evaluate(model: tf.LayersModel, set: LabeledSet): Evaluation {
+  const labels = new Uint8Array(set.n);
+  for (let i = 0; i < set.n; i++) labels[i] = set.labels[i * set.labelWidth];
+  return evaluateProbs(predictProbs(model, set), labels);
+}
+
+/**
+ * A reliability diagram (observed frequency of class 1 against mean predicted probability, per
+ * bin, marker size ∝ count) with the diagonal of perfect calibration.
+ *
+ * @param evals named evaluations
+ * @returns a Plotly {@linkcode Figure}
+ * @example
+ * ```ts
+ * import { evaluateProbs, reliabilityFigure } from "./eval.ts";
+ * const e = evaluateProbs(Float32Array.from([0.9, 0.1, 0.2, 0.8]), Uint8Array.from([0, 1]));
+ * console.log(reliabilityFigure([{ name: "toy", evaluation: e }]).data.length); // 2
+ * ```
+ */
+export function reliabilityFigure(evals: { name: string; evaluation: Evaluation }[]): Figure {
+  const data: Figure["data"] = evals.map(({ name, evaluation }) => {
+    const bins = evaluation.reliability.filter((b) => b.count > 0);
+    const max = Math.max(...bins.map((b) => b.count));
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: `${name} (ECE ${evaluation.ece.toFixed(3)})`,
+      x: bins.map((b) => b.meanPredicted),
+      y: bins.map((b) => b.observed),
+      text: bins.map((b) => `n=${b.count}`),
+      marker: { size: bins.map((b) => 6 + 14 * Math.sqrt(b.count / max)) },
+    };
+  });
+  data.push({
+    type: "scatter",
+    mode: "lines",
+    name: "perfect calibration",
+    x: [0, 1],
+    y: [0, 1],
+    line: { dash: "dash", color: "grey" },
+  });
+  return {
+    data,
+    layout: {
+      title: { text: "Reliability diagram" },
+      xaxis: { title: { text: "mean predicted P(pneumonia)" }, range: [0, 1] },
+      yaxis: { title: { text: "observed fraction pneumonia" }, range: [0, 1] },
+    },
+  };
+}
