@@ -218,8 +218,8 @@ async function train(args: string[]): Promise<number> {
   );
   const last = history.loss.at(-1);
   console.log(
-    `${out}: model ${r.model.id} (${backend}, ${r.history.step.length} steps, ` +
-      `${(r.history.seconds.at(-1) ?? 0).toFixed(0)} s${r.resumed ? ", resumed" : ""}, ` +
+    `${out}: model ${r.model.id} (${backend}, ${history.step.length} steps, ` +
+      `${(history.seconds.at(-1) ?? 0).toFixed(0)} s${r.resumed ? ", resumed" : ""}, ` +
       `last loss ${last?.toFixed(4)})`,
   );
   return 0;

@@ -328,7 +328,7 @@ Deno.test("losses agree with lib/metrics", async () => {
   assert.ok(Math.abs(se - shannonEntropy(a)) < 0.3, `${se} vs ${shannonEntropy(a)}`);
 });
 
-Deno.test("exact coupling: fixed point tracks the float CNN; tfjs backends round differently, fixed point never", async () => {
+Deno.test("exact coupling: fixed point tracks the float CNN; the exact cipher does not depend on the tfjs backend", async () => {
   const model = await loadDefaultModel();
   const kc = model.config.exact.keyChannels, h = 16, w = 16, hw = h * w;
   const inp = new Float32Array(hw * (3 + kc)).map((_, i) => ((i * 2654435761) % 65536) / 65536);

@@ -35,12 +35,12 @@ import {
   loadModel,
   modelFromTensors,
   type PaperKeys,
+  paramShapes,
   type RevCipherModel,
   saveModel,
   spaceToDepth,
   type StoredTensor,
   type TensorParams,
-  toTfParams,
 } from "./model.ts";
 import {
   adjacentCorrelations,
@@ -393,9 +393,12 @@ export async function trainRevCipher(
   const cfg = model.config, kc = cfg.paper.keyChannels, size = pool.size, h = size / 2;
   const tag = `t${varCounter++}`;
   const params: TensorParams = new Map();
-  for (const [name, t] of toTfParams(model, false)) {
-    params.set(name, tf.variable(t, true, `${tag}/${name}`));
-    t.dispose();
+  // the architecture's order (not the file's): Adam's saved moments are matched by position
+  for (const name of paramShapes(cfg).keys()) {
+    const t = model.tensors.get(name)!;
+    const x = tf.tensor(t.data, t.shape);
+    params.set(name, tf.variable(x, true, `${tag}/${name}`));
+    x.dispose();
   }
   const varsOf = (prefix: string) =>
     Object.fromEntries(
