@@ -31,6 +31,11 @@ import {
 } from "./model.ts";
 import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
 import { containerBits, padEven } from "./exact.ts";
+import { backendInfo, initBackend } from "../nn/backend.ts";
+
+async function ensureBackend(): Promise<void> {
+  if (!backendInfo().name) await initBackend();
+}
 
 const paramCache = new WeakMap<RevCipherModel, TensorParams>();
 
@@ -97,6 +102,7 @@ export async function encryptPaper(
   key: UserKey,
   model: RevCipherModel,
 ): Promise<CipherResult<RevHeader>> {
+  await ensureBackend();
   const bits = containerBits(img.bitDepth), M = 2 ** bits;
   const hash = await imageHash(img);
   const ck = await deriveChaosKey(key, hash);
@@ -170,6 +176,7 @@ export async function decryptPaper(
     throw new MedCryptError("bad-header", `header is for the ${header.variant} variant, not paper`);
   }
   checkCipherAgainstHeader(cipher, header, model);
+  await ensureBackend();
   const ck = await deriveChaosKey(key, fromHex(header.imageHash));
   if ((options.verify ?? true) && toHex(await ck.checkValue()) !== header.check) {
     throw new MedCryptError(
