@@ -30,3 +30,4 @@ export * from "./protocol.ts";
 export * from "./client.ts";
 export { HeServer, type HeServerOptions } from "./server.ts";
 export { loadSeal, sealHeapBytes } from "./seal.ts";
+export * from "./noise.ts";

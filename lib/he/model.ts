@@ -22,7 +22,7 @@ import { MedCryptError } from "../core/errors.ts";
 import { progress } from "../core/progress.ts";
 import { Rng } from "../core/random.ts";
 import { readFileChecked, writeFileAtomic } from "../core/fs.ts";
-import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
+import { loadPneumoniaMNIST } from "../datasets/mod.ts";
 
 /** A polynomial activation `c0 + c1·x + c2·x²` (the square is `{c0: 0, c1: 0, c2: 1}`). */
 export interface PolyActivation {
@@ -89,8 +89,50 @@ export interface HeModel {
   readonly inputShape: readonly [number, number];
   /** The layers in order. */
   readonly layers: readonly HeLayer[];
+  /**
+   * Client-side preprocessing of the 8-bit pixels before encryption: `"unit"` (`v/255`) or
+   * `"standardize"` (`v/255`, then minus the image's mean, divided by its standard deviation).
+   * Absent means `"unit"`.
+   */
+  readonly inputNorm?: InputNorm;
   /** What produced it: seed, epochs, accuracy, activation. */
   readonly meta: Readonly<Record<string, string | number>>;
+}
+
+/** Client-side input preprocessing, see {@linkcode HeModel.inputNorm}. */
+export type InputNorm = "unit" | "standardize";
+
+/**
+ * Preprocesses one 8-bit image as the model expects (this runs at the client, before encryption).
+ *
+ * @param pixels `rows*cols` pixels 0..255
+ * @param norm the model's {@linkcode InputNorm}
+ * @param out optional destination
+ * @returns the input values
+ * @example
+ * ```ts
+ * import { preprocess } from "./model.ts";
+ * console.log(Array.from(preprocess(new Uint8Array([0, 255]), "standardize"))); // [-1, 1]
+ * ```
+ */
+export function preprocess(
+  pixels: ArrayLike<number>,
+  norm: InputNorm = "unit",
+  out: Float64Array = new Float64Array(pixels.length),
+): Float64Array {
+  let mean = 0;
+  for (let j = 0; j < pixels.length; j++) {
+    out[j] = pixels[j] / 255;
+    mean += out[j];
+  }
+  if (norm === "standardize") {
+    mean /= pixels.length;
+    let v = 0;
+    for (let j = 0; j < pixels.length; j++) v += (out[j] - mean) ** 2;
+    const sd = Math.sqrt(v / pixels.length) || 1;
+    for (let j = 0; j < pixels.length; j++) out[j] = (out[j] - mean) / sd;
+  }
+  return out;
 }
 
 /** Shape of the activations after a layer: `[rows, cols, channels]` or `[features]`. */
@@ -239,7 +281,7 @@ export function heFriendlyPredictPlain(model: HeModel, images: Uint8Array): Floa
   const out = new Float64Array(n * classes);
   const x = new Float64Array(px);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < px; j++) x[j] = images[i * px + j] / 255;
+    preprocess(images.subarray(i * px, (i + 1) * px), model.inputNorm, x);
     out.set(forwardPlain(model, x).at(-1)!, i * classes);
   }
   return out;
@@ -312,6 +354,8 @@ export interface TrainHeFriendlyOptions {
   augment?: number;
   /** L2 weight decay on the weights (default 1e-4). */
   weightDecay?: number;
+  /** Client-side input preprocessing (default `"standardize"`). */
+  inputNorm?: InputNorm;
 }
 
 /** What {@linkcode trainHeFriendly} returns. */
@@ -333,8 +377,10 @@ function augmentBatch(
   w: number,
   shift: number,
   rng: Rng,
+  norm: InputNorm,
 ): Float32Array {
   const px = h * w;
+  const tmp = new Float64Array(px);
   const out = new Float32Array(ids.length * px);
   for (const [k, id] of ids.entries()) {
     const dy = shift ? rng.int(2 * shift + 1) - shift : 0;
@@ -344,9 +390,11 @@ function augmentBatch(
       const sy = Math.min(h - 1, Math.max(0, y + dy));
       for (let x = 0; x < w; x++) {
         const sx = Math.min(w - 1, Math.max(0, x + dx));
-        out[k * px + y * w + x] = Math.min(1, (images[id * px + sy * w + sx] / 255) * gain);
+        out[k * px + y * w + x] = Math.min(255, images[id * px + sy * w + sx] * gain);
       }
     }
+    preprocess(out.subarray(k * px, (k + 1) * px), norm, tmp);
+    out.set(tmp, k * px);
   }
   return out;
 }
@@ -435,11 +483,13 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
   const opt = tf.train.adam(opts.learningRate ?? 0.003);
   const aug = opts.augment ?? 2;
   const wd = opts.weightDecay ?? 1e-4;
+  const inputNorm = opts.inputNorm ?? "standardize";
   const yTrain = tf.oneHot(tf.tensor1d(Array.from(train.labels.subarray(0, train.n)), "int32"), 2);
   const snapshot = (): HeModel => {
     const f = (v: tf.Variable) => Float64Array.from(v.dataSync());
     return {
       inputShape: [h, w],
+      inputNorm,
       layers: [
         { kind: "conv2d", kernel: K, stride: S, filters: C, weights: f(convW), bias: f(convB) },
         { kind: "act", poly, name: activation },
@@ -470,7 +520,7 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     for (let b = 0; b < train.n; b += batchSize) {
       const ids = Array.from(perm.slice(b, b + batchSize));
       const idx = tf.tensor1d(ids, "int32");
-      const xbData = augmentBatch(train.images, ids, h, w, aug, rng);
+      const xbData = augmentBatch(train.images, ids, h, w, aug, rng, inputNorm);
       const loss = tf.tidy(() => {
         const xb = tf.tensor4d(xbData, [ids.length, h, w, 1]);
         const yb = tf.gather(yTrain, idx);
@@ -537,6 +587,7 @@ export function modelToJson(model: HeModel): Uint8Array {
     JSON.stringify({
       format: "medcrypt-he-model/1",
       inputShape: model.inputShape,
+      inputNorm: model.inputNorm ?? "unit",
       layers,
       meta: model.meta,
     }),
@@ -560,6 +611,7 @@ export function modelFromJson(bytes: Uint8Array, file?: string): HeModel {
   let j: {
     format?: string;
     inputShape?: [number, number];
+    inputNorm?: InputNorm;
     layers?: LayerJson[];
     meta?: Record<string, string | number>;
   };
@@ -580,7 +632,15 @@ export function modelFromJson(bytes: Uint8Array, file?: string): HeModel {
     }
     return o as unknown as HeLayer;
   });
-  const model: HeModel = { inputShape: j.inputShape, layers, meta: j.meta ?? {} };
+  if (j.inputNorm !== undefined && j.inputNorm !== "unit" && j.inputNorm !== "standardize") {
+    throw new MedCryptError("bad-format", `unknown inputNorm '${j.inputNorm}'`, { file });
+  }
+  const model: HeModel = {
+    inputShape: j.inputShape,
+    inputNorm: j.inputNorm ?? "unit",
+    layers,
+    meta: j.meta ?? {},
+  };
   try {
     layerShapes(model);
   } catch (e) {
@@ -620,4 +680,50 @@ export async function saveModel(path: string, model: HeModel): Promise<void> {
  */
 export async function loadModel(path: string): Promise<HeModel> {
   return modelFromJson(await readFileChecked(path), path);
+}
+
+/**
+ * Runs the model with tfjs (float32, whatever backend is active): the plaintext baseline of the
+ * benchmarks. Same weights and preprocessing as the encrypted model.
+ *
+ * @param model the model (conv-first or dense-first)
+ * @param inputs `n` preprocessed inputs of `rows*cols` values
+ * @returns `n * classes` logits
+ * @example
+ * ```ts
+ * import { tfPredict, tinyModel } from "./model.ts";
+ * console.log((await tfPredict(tinyModel(1), [new Float64Array(16)])).length); // 2
+ * ```
+ */
+export async function tfPredict(
+  model: HeModel,
+  inputs: readonly Float64Array[],
+): Promise<Float32Array> {
+  const [h, w] = model.inputShape;
+  const flat = new Float32Array(inputs.length * h * w);
+  inputs.forEach((x, i) => flat.set(x, i * h * w));
+  const out = tf.tidy(() => {
+    let y: tf.Tensor = tf.tensor4d(flat, [inputs.length, h, w, 1]);
+    for (const l of model.layers) {
+      if (l.kind === "conv2d") {
+        const k = tf.tensor4d(Float32Array.from(l.weights), [l.kernel, l.kernel, 1, l.filters]);
+        y = tf.add(tf.conv2d(y as tf.Tensor4D, k, l.stride, "valid"), tf.tensor1d(Float32Array.from(l.bias)));
+      } else if (l.kind === "act") {
+        const p = l.poly;
+        y = tf.add(tf.mul(y, tf.add(tf.scalar(p.c1), tf.mul(tf.scalar(p.c2), y))), p.c0);
+      } else if (l.kind === "avgpool") {
+        y = tf.avgPool(y as tf.Tensor4D, l.size, l.size, "valid");
+      } else {
+        const n = l.weights.length / l.units;
+        y = tf.add(
+          tf.matMul(tf.reshape(y, [inputs.length, n]), tf.tensor2d(Float32Array.from(l.weights), [n, l.units])),
+          tf.tensor1d(Float32Array.from(l.bias)),
+        );
+      }
+    }
+    return y;
+  });
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
 }

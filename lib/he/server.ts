@@ -132,14 +132,14 @@ export class HeServer {
   readonly program: HeProgram;
   /** Rotations per image in the latency mode (after the first evaluation). */
   get rotationsPerImage(): number {
-    return this.#latency.rotationsPerImage;
+    return this.#latency?.rotationsPerImage ?? 0;
   }
   /** Peak WASM heap bytes reported by the workers (0 without workers). */
   workerHeapBytes = 0;
   readonly #seal: Seal;
   readonly #he: HeContext;
   readonly #engine: Engine;
-  readonly #latency: LatencyEvaluator;
+  #latency: LatencyEvaluator | undefined;
   readonly #relin: RelinKeys;
   readonly #galois: GaloisKeys;
   readonly #workers: WorkerHandle[];
@@ -160,15 +160,25 @@ export class HeServer {
     this.#relin = relin;
     this.#galois = galois;
     this.#engine = new Engine(seal, he, relin, galois);
-    try {
-      this.#latency = new LatencyEvaluator(this.#engine, latencyPlan(this.program, he.slots));
-    } catch (e) {
-      this.#engine.delete();
-      relin.delete();
-      galois.delete();
-      throw e;
-    }
     this.#workers = workers;
+    if (keys.galoisSteps.length > 1 || keys.galoisSteps[0] !== 1) {
+      // keys for rotations were sent: prepare the latency mode now (checks the steps)
+      try {
+        this.#latencyEvaluator();
+      } catch (e) {
+        this.#engine.delete();
+        relin.delete();
+        galois.delete();
+        throw e;
+      }
+    }
+  }
+
+  #latencyEvaluator(): LatencyEvaluator {
+    if (!this.#latency) {
+      this.#latency = new LatencyEvaluator(this.#engine, latencyPlan(this.program, this.#he.slots));
+    }
+    return this.#latency;
   }
 
   /**
@@ -269,7 +279,7 @@ export class HeServer {
           for (let i = 0; i < per; i++) {
             e.loadQueryCiphertext(query.ciphertexts[k * per + i], k * per + i, ins[i]);
           }
-          const r = this.#latency.evaluate(ins);
+          const r = this.#latencyEvaluator().evaluate(ins);
           try {
             out.push(r.saveToArray(mode) as Uint8Array);
           } finally {

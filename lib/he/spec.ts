@@ -13,7 +13,7 @@
  * @module
  */
 import { MedCryptError } from "../core/errors.ts";
-import type { HeModel } from "./model.ts";
+import type { HeModel, InputNorm } from "./model.ts";
 import { type HeParams, presetDepth } from "./params.ts";
 import { compile, latencyPlan, type Packing } from "./plan.ts";
 
@@ -21,6 +21,8 @@ import { compile, latencyPlan, type Packing } from "./plan.ts";
 export interface ClientSpec {
   /** Input rows and columns. */
   readonly inputShape: readonly [number, number];
+  /** Client-side preprocessing of the pixels. */
+  readonly inputNorm: InputNorm;
   /** Latency-mode packing. */
   readonly packing: Packing;
   /** Rotation steps the server will use (latency mode; the batch mode uses none). */
@@ -52,6 +54,7 @@ export function clientSpec(model: HeModel, params: HeParams): ClientSpec {
   const plan = latencyPlan(prog, params.polyModulusDegree / 2);
   return {
     inputShape: model.inputShape,
+    inputNorm: model.inputNorm ?? "unit",
     packing: plan.packing,
     rotations: plan.rotations,
     depth: plan.depth,
