@@ -9,3 +9,8 @@
  * @module
  */
 export * from "./backend.ts";
+export * from "./models.ts";
+export * from "./train.ts";
+export * from "./train_io.ts";
+export * from "./train_zoo.ts";
+export * from "./eval.ts";

@@ -25,9 +25,21 @@
 import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../core/errors.ts";
 import type { HeModel } from "../he/model.ts";
-import { MultiHeadSelfAttention, PolyActivation, PositionEmbedding } from "./models_layers.ts";
+import {
+  LayerNorm,
+  MultiHeadSelfAttention,
+  PolyActivation,
+  PositionEmbedding,
+} from "./models_layers.ts";
 
-export { MultiHeadSelfAttention, PolyActivation, PositionEmbedding } from "./models_layers.ts";
+export {
+  LayerNorm,
+  MultiHeadSelfAttention,
+  PolyActivation,
+  PositionEmbedding,
+  registerFastBatchNormGradient,
+  registerFastTileGradient,
+} from "./models_layers.ts";
 
 /** The architectures {@linkcode buildModel} knows. */
 export type Arch = "resnet" | "densenet" | "vit" | "cnn-tiny" | "mlp" | "he-cnn";
@@ -241,7 +253,7 @@ export function vit(
   x = tf.layers.reshape({ targetShape: [tokens, dim] }).apply(x) as tf.SymbolicTensor;
   x = new PositionEmbedding({ seed: seeds.next() }).apply(x) as tf.SymbolicTensor;
   const ln = (t: tf.SymbolicTensor) =>
-    tf.layers.layerNormalization({ axis: -1, epsilon: 1e-6 }).apply(t) as tf.SymbolicTensor;
+    new LayerNorm({ epsilon: 1e-6 }).apply(t) as tf.SymbolicTensor;
   for (let d = 0; d < depth; d++) {
     const a = new MultiHeadSelfAttention({
       numHeads: heads,
