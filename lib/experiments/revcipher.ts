@@ -67,15 +67,15 @@ import {
  * console.log(bifurcationFigure(20, 10).data.length); // 2
  * ```
  */
-export function bifurcationFigure(steps = 600, keep = 120): Figure {
+export function bifurcationFigure(steps = 300, keep = 60): Figure {
   const d = bifurcationData(2.8, 4, steps, keep);
   return {
     data: [
       {
         type: "scattergl",
         mode: "markers",
-        x: Array.from(d.r),
-        y: Array.from(d.x, (v) => Math.round(v * 1e4) / 1e4),
+        x: Array.from(d.r, (v) => Math.round(v * 1e5) / 1e5),
+        y: Array.from(d.x, (v) => Math.round(v * 1e3) / 1e3),
         marker: { size: 1, color: "black", opacity: 0.4 },
         name: "states",
       },
@@ -253,7 +253,7 @@ async function chaoticKeys(
         "Percent of key-stream bytes / cipher pixels changed by flipping one bit of a 128-bit key",
     }],
     figures: [
-      { name: "bifurcation", figure: bifurcationFigure(full ? 1200 : 500, full ? 200 : 100) },
+      { name: "bifurcation", figure: bifurcationFigure(full ? 500 : 300, full ? 80 : 60) },
       { name: "lyapunov", figure: lyap.figure },
       { name: "orbit_separation", figure: separationFigure() },
     ],
