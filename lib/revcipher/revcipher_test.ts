@@ -179,6 +179,13 @@ Deno.test("CLI: wrong key, missing QR, wrong-size cipher give one-line errors, n
     0,
   );
   assert.deepEqual((await readImage(out2)).data, (await readImage(src)).data);
+  // the key as its own QR code, read back from the PNG
+  const kq = join(dir, "key.png"), c3 = join(dir, "c3.png"), out3 = join(dir, "o3.npy");
+  const args = ["revcipher", "encrypt", "--key", "a", "--exact", "--in", src, "--out", c3];
+  assert.equal((await quietCli([...args, "--key-qr", kq])).code, 0);
+  const dec = await quietCli(["revcipher", "decrypt", "--key-qr", kq, "--in", c3, "--out", out3]);
+  assert.equal(dec.code, 0, dec.err);
+  assert.deepEqual((await readImage(out3)).data, (await readImage(src)).data);
 });
 
 Deno.test("paper variant: decryption PSNR and SSIM on held-out images; wrong key reveals nothing", async () => {
