@@ -64,6 +64,8 @@ import {
   keySensitivity,
   type KeySpace,
   keySpace,
+  localEntropyMonteCarlo,
+  localEntropyParams,
   measureSpeed,
   npcrCritical,
   npcrCriticalExact,
@@ -748,7 +750,7 @@ async function kpaImages(
   options: PaperBOptions,
   set: "16-bit" | "8-bit",
 ): Promise<{ train: MedImage[]; test: MedImage[] }> {
-  const S = options.size, rng = new Rng(options.seed + 17);
+  const S = KPA_SIZE, rng = new Rng(options.seed + 17);
   const need = Math.max(...options.kpaNs);
   if (set === "8-bit") {
     const pm = await loadPneumoniaMNIST();
@@ -796,6 +798,9 @@ async function kpaImages(
   };
 }
 
+/** Side of the known-plaintext images at every scale (the attacker networks are per-pixel). */
+export const KPA_SIZE = 64;
+
 /** One row of the attack table. */
 export interface AttackRow extends AttackPoint {
   /** Cipher label. */
@@ -840,6 +845,7 @@ export async function knownPlaintextStudy(
       const pts = knownPlaintextCurve(await enc(train), await enc(test), options.kpaNs, {
         bitDepth: bits,
         steps: options.kpaSteps,
+        convSteps: options.kpaSteps,
         seed: options.seed,
       });
       for (const p of pts) out.push({ cipher: c.label, set, ...p });
@@ -1124,12 +1130,13 @@ function attackFigure(rows: AttackRow[], set: string): Figure {
   const labels = [...new Set(rs.map((r) => r.cipher))];
   const dashes: Record<string, string> = {
     "xor-keystream": "solid",
-    network: "dash",
+    "bit-plane network": "dash",
+    "conv network": "dashdot",
     "mean-plain baseline": "dot",
   };
   const data: Record<string, unknown>[] = [];
   labels.forEach((l, i) => {
-    for (const a of ["xor-keystream", "network", "mean-plain baseline"]) {
+    for (const a of Object.keys(dashes)) {
       const pts = rs.filter((r) => r.cipher === l && r.attack === a);
       data.push({
         type: "scatter",
@@ -1146,7 +1153,7 @@ function attackFigure(rows: AttackRow[], set: string): Figure {
     layout: {
       title: {
         text:
-          `${set}: known-plaintext attack, PSNR of decrypted held-out images vs N known pairs (exact = ${PSNR_CAP} dB)`,
+          `${set}: known-plaintext attack on ${KPA_SIZE}×${KPA_SIZE} images, PSNR of decrypted held-out images vs N known pairs (exact = ${PSNR_CAP} dB)`,
       },
       xaxis: { type: "log", title: { text: "N known (plain, cipher) pairs" } },
       yaxis: { title: { text: "PSNR (dB)" } },
@@ -1262,7 +1269,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
     for (const set of ["16-bit", "8-bit"] as const) {
       const k = kpa.filter((r) => r.cipher === c.label && r.set === set);
       const x1 = k.find((r) => r.attack === "xor-keystream" && r.n === 1);
-      const netBest = k.filter((r) => r.attack === "network").reduce(
+      const netBest = k.filter((r) => r.attack.endsWith("network")).reduce(
         (a, r) => (r.psnr > a.psnr ? r : a),
         { psnr: -Infinity, n: 0 } as { psnr: number; n: number },
       );
@@ -1375,7 +1382,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
     },
     {
       name: "critical_values",
-      table: criticalValueTable(opt.size),
+      table: criticalValueTable(opt.size, 4000, ctx.seed),
       caption: `Critical values used for ${opt.size}×${opt.size} images`,
     },
   ];
@@ -1402,6 +1409,8 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
  * The critical values used for S × S images, both bit depths, each α.
  *
  * @param size the side S
+ * @param mcReps Monte Carlo repetitions calibrating local entropy (0: none)
+ * @param seed seed of the Monte Carlo
  * @returns the table
  * @example
  * ```ts
@@ -1409,12 +1418,19 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
  * console.log(criticalValueTable(256).numRows()); // 6
  * ```
  */
-export function criticalValueTable(size: number): ColumnTable {
+export function criticalValueTable(size: number, mcReps = 0, seed = 1): ColumnTable {
   const n = size * size;
+  const le = localEntropyParams(size, size);
   const rows: Record<string, unknown>[] = [];
   for (const bits of [8, 16]) {
+    const mc = mcReps > 0
+      ? Array.from(localEntropyMonteCarlo(le, bits, mcReps, seed + bits)).sort((a, b) => a - b)
+      : [];
+    const q = (p: number) =>
+      mc[Math.min(mc.length - 1, Math.max(0, Math.round(p * (mc.length - 1))))];
     for (const a of ALPHAS) {
       const u = uaciCritical(n, bits, a), e = entropyAcceptance(n, 2 ** bits, a);
+      const l = entropyAcceptance(le.blockPixels, 2 ** bits, a, le.blocks);
       rows.push({
         bits,
         alpha: a,
@@ -1424,6 +1440,10 @@ export function criticalValueTable(size: number): ColumnTable {
         "U*+ (%)": u.hi,
         "entropy lo": e.lo,
         "entropy hi": e.hi,
+        [`local entropy lo (${le.blocks}×${le.side}²)`]: l.lo,
+        "local entropy hi": l.hi,
+        [`local entropy lo, Monte Carlo (${mcReps} reps)`]: mc.length ? q(a / 2) : NaN,
+        "local entropy hi, Monte Carlo": mc.length ? q(1 - a / 2) : NaN,
       });
     }
   }

@@ -141,7 +141,7 @@ Deno.test("local entropy: Wu et al. 2013 layout and mean, Monte-Carlo calibrated
   assert(localEntropyTest(randomImage(2, 256, 256, 8)).pass["0.01"]);
   assertEquals(localEntropy(u8(new Array(4096).fill(3), 64, 64)).value, 0);
   const t16 = localEntropyTest(randomImage(2, 64, 64, 16));
-  assert(t16.expected > 6.5 && t16.expected < 6.92, `${t16.expected}`); // 121 pixels per block
+  assert(t16.expected > 6.5 && t16.expected < 6.92, `${t16.expected}`); // 100 pixels per block
 });
 
 Deno.test("correlation: ramp is 1, checkerboard −1, all pairs counted", () => {

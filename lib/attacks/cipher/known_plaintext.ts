@@ -16,6 +16,11 @@
  *   plain images by PSNR/SSIM. A baseline that predicts the mean training image is reported
  *   beside it, since similar medical images already resemble each other without any decryption.
  *
+ * - {@linkcode trainConvAttacker}: a second tfjs network with the opposite inductive bias, a small
+ *   fully convolutional image-to-image regressor (cipher in [0, 1] → plain in [0, 1], 3 × 3
+ *   convolutions with a residual stack, MSE loss) — what works against a cipher that leaks a
+ *   smooth, local function of the plain image (a lossy learned cipher with weak diffusion).
+ *
  * A network that fails is not a proof of security; one that succeeds is a break.
  *
  * @example
@@ -136,6 +141,8 @@ export interface AttackerOptions {
   seed?: number;
   /** Show progress (default false). */
   showProgress?: boolean;
+  /** Adam steps of the convolutional attacker in {@linkcode knownPlaintextCurve} (default 150). */
+  convSteps?: number;
 }
 
 /** A trained attacker network. */
@@ -245,6 +252,113 @@ export function trainBitplaneAttacker(
   };
 }
 
+/** Options of the convolutional attacker. */
+export interface ConvAttackerOptions {
+  /** Plain bit depth. */
+  bitDepth: number;
+  /** Adam steps (default 150). */
+  steps?: number;
+  /** Learning rate (default 3e-3). */
+  learningRate?: number;
+  /** Channels of the hidden layers (default 24). */
+  channels?: number;
+  /** Seed of the initialisation (default 1). */
+  seed?: number;
+}
+
+/**
+ * Trains the convolutional attacker (full-batch Adam, MSE) on known pairs. Call `initBackend()`
+ * from `lib/nn` first.
+ *
+ * @param pairs known pairs under one key (same size)
+ * @param options plain bit depth, steps, learning rate, width, seed
+ * @returns the trained attacker (its `loss` is the final MSE on [0, 1] values)
+ * @example
+ * ```ts
+ * import { medImage } from "../../image/types.ts";
+ * import { trainConvAttacker } from "./known_plaintext.ts";
+ * const p = medImage(new Uint8Array(64).fill(100), 8, 8);
+ * const att = trainConvAttacker([{ plain: p, cipher: p }], { bitDepth: 8, steps: 3 });
+ * console.log(att.predict(p).width); // 8
+ * att.dispose();
+ * ```
+ */
+export function trainConvAttacker(
+  pairs: readonly KnownPair[],
+  options: ConvAttackerOptions,
+): BitplaneAttacker {
+  checkPairs(pairs, pairs[0].cipher);
+  const { width: w, height: h } = pairs[0].cipher;
+  const cmax = 2 ** (pairs[0].cipher.bitDepth <= 8 ? 8 : 16) - 1, pmax = 2 ** options.bitDepth - 1;
+  const N = pairs.length, n = w * h;
+  const xs = new Float32Array(N * n), ys = new Float32Array(N * n);
+  pairs.forEach((p, k) => {
+    for (let i = 0; i < n; i++) {
+      xs[k * n + i] = p.cipher.data[i] / cmax;
+      ys[k * n + i] = p.plain.data[i] / pmax;
+    }
+  });
+  const c = options.channels ?? 24;
+  const rng = new Rng(options.seed ?? 1);
+  const he = (shape: number[], fanIn: number) =>
+    tf.variable(
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+          rng.normal() * Math.sqrt(2 / fanIn)),
+        shape,
+      ),
+    );
+  const w1 = he([3, 3, 1, c], 9), b1 = tf.variable(tf.zeros([c]));
+  const w2 = he([3, 3, c, c], 9 * c), b2 = tf.variable(tf.zeros([c]));
+  const w3 = he([3, 3, c, c], 9 * c), b3 = tf.variable(tf.zeros([c]));
+  const w4 = he([3, 3, c, 1], 9 * c), b4 = tf.variable(tf.zeros([1]));
+  const vars = [w1, b1, w2, b2, w3, b3, w4, b4];
+  const forward = (x: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const h1 = tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, "same").add(b1)) as tf.Tensor4D;
+      const h2 = tf.relu(tf.conv2d(h1, w2 as tf.Tensor4D, 1, "same").add(b2)) as tf.Tensor4D;
+      const h3 = tf.relu(
+        tf.conv2d(h2, w3 as tf.Tensor4D, 1, "same").add(b3).add(h1),
+      ) as tf.Tensor4D;
+      return tf.sigmoid(tf.conv2d(h3, w4 as tf.Tensor4D, 1, "same").add(b4)) as tf.Tensor4D;
+    });
+  const x = tf.tensor4d(xs, [N, h, w, 1]), y = tf.tensor4d(ys, [N, h, w, 1]);
+  const opt = tf.train.adam(options.learningRate ?? 3e-3);
+  const steps = options.steps ?? 150;
+  let loss = NaN;
+  for (let s = 0; s < steps; s++) {
+    const l = opt.minimize(
+      () => tf.losses.meanSquaredError(y, forward(x)) as tf.Scalar,
+      true,
+      vars,
+    );
+    if (s === steps - 1) loss = l!.dataSync()[0];
+    l?.dispose();
+  }
+  x.dispose();
+  y.dispose();
+  opt.dispose();
+  return {
+    loss,
+    predict(cipher) {
+      if (cipher.width !== w || cipher.height !== h) {
+        throw new MedCryptError("size-mismatch", `the attacker was trained on ${w}×${h} images`);
+      }
+      const inp = tf.tensor4d(Float32Array.from(cipher.data, (v) => v / cmax), [1, h, w, 1]);
+      const out = forward(inp);
+      const v = out.dataSync();
+      inp.dispose();
+      out.dispose();
+      const data = options.bitDepth <= 8 ? new Uint8Array(n) : new Uint16Array(n);
+      for (let i = 0; i < n; i++) data[i] = Math.round(Math.min(1, Math.max(0, v[i])) * pmax);
+      return medImage(data, w, h, { bitDepth: options.bitDepth });
+    },
+    dispose() {
+      for (const v of vars) v.dispose();
+    },
+  };
+}
+
 /**
  * The mean of the training plain images, rounded: what an attacker guesses with no decryption at
  * all (the baseline every attack must beat).
@@ -273,7 +387,7 @@ export const PSNR_CAP = 100;
 
 /** One point of a known-plaintext attack curve. */
 export interface AttackPoint {
-  /** Attack name: `"xor-keystream"`, `"network"` or `"mean-plain baseline"`. */
+  /** Attack name: `"xor-keystream"`, `"bit-plane network"`, `"conv network"` or `"mean-plain baseline"`. */
   attack: string;
   /** Number of known pairs. */
   n: number;
@@ -287,7 +401,8 @@ export interface AttackPoint {
 }
 
 /**
- * Runs the three known-plaintext attackers for each N on the same held-out test pairs.
+ * Runs the four known-plaintext attackers (keystream, bit-plane network, conv network, mean-image
+ * baseline) for each N on the same held-out test pairs.
  *
  * @param train known pairs (the first N are used for each N)
  * @param test held-out pairs to decrypt
@@ -300,7 +415,7 @@ export interface AttackPoint {
  * import { knownPlaintextCurve } from "./known_plaintext.ts";
  * const p = medImage(new Uint8Array([1, 2, 3, 4]), 2, 2);
  * const pts = knownPlaintextCurve([{ plain: p, cipher: p }], [{ plain: p, cipher: p }], [1], { bitDepth: 8, steps: 3 });
- * console.log(pts.length); // 3
+ * console.log(pts.length); // 4
  * ```
  */
 export function knownPlaintextCurve(
@@ -332,8 +447,15 @@ export function knownPlaintextCurve(
     if (pairs.length < n) break;
     score("xor-keystream", n, (c) => xorKeystreamAttack(pairs, c, options.bitDepth));
     const att = trainBitplaneAttacker(pairs, options);
-    score("network", n, (c) => att.predict(c));
+    score("bit-plane network", n, (c) => att.predict(c));
     att.dispose();
+    const conv = trainConvAttacker(pairs, {
+      bitDepth: options.bitDepth,
+      steps: options.convSteps,
+      seed: options.seed,
+    });
+    score("conv network", n, (c) => conv.predict(c));
+    conv.dispose();
     const mean = meanPlainBaseline(pairs);
     score("mean-plain baseline", n, () => mean);
   }
