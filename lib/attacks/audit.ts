@@ -35,7 +35,7 @@ import {
   scaledLogits,
   shadowAttack,
 } from "./mia.ts";
-import { type AttackMetrics, attackMetrics, type RocCurve, rocCurve } from "./roc.ts";
+import { type AttackMetrics, attackMetrics, rocAuc, type RocCurve, rocCurve } from "./roc.ts";
 
 /** Options of {@linkcode runMembershipAudit}. */
 export interface AuditOptions {
@@ -75,7 +75,12 @@ export interface AttackResult {
   curve: RocCurve;
   /** Per-record scores (higher = member), in pool order. */
   scores: Float64Array;
+  /** Controls only: mean AUC over repeated random halvings (or random-score seeds). */
+  meanAuc?: number;
 }
+
+/** How many halvings / seeds a control is averaged over. */
+export const CONTROL_REPEATS = 25;
 
 /** What {@linkcode runMembershipAudit} returns. */
 export interface MembershipAudit {
@@ -182,8 +187,8 @@ function result(attack: string, scores: Float64Array, labels: Uint8Array): Attac
 export async function runMembershipAudit(options: AuditOptions): Promise<MembershipAudit> {
   const t0 = performance.now();
   const { pool, population, arch, refModels, seed, pKeep = 0.5 } = options;
-  if (refModels < 1) {
-    throw new MedCryptError("bad-argument", `need ≥ 1 reference model, not ${refModels}`);
+  if (!(Number.isInteger(refModels) && refModels >= 0)) {
+    throw new MedCryptError("bad-argument", `reference models must be ≥ 0, not ${refModels}`);
   }
   if (pool.n < 20) {
     throw new MedCryptError("bad-argument", `pool of ${pool.n} records is too small`);
@@ -238,32 +243,55 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
   const pyR = refProbs.map((p) => confidenceScores(p, labels, classes));
   const popT = confidenceScores(targetPop, popLabels, classes);
   const popR = refPop.map((p) => confidenceScores(p, popLabels, classes));
-  const online = lira(phiT, phiR, refKeep, { mode: "online", fixedVariance: true });
+  const loss = lossScores(targetProbs, labels, classes);
   const scores: [string, Float64Array][] = [
-    ["loss threshold (Yeom)", lossScores(targetProbs, labels, classes)],
+    ["loss threshold (Yeom)", loss],
     ["confidence (Yeom)", pyT],
     ["label only", labelOnlyScores(targetProbs, labels, classes)],
-    ["shadow models (Shokri)", shadowAttack(refProbs, refKeep, labels, classes, targetProbs)],
-    ["LiRA online (fixed var)", online],
-    [
-      "LiRA offline (fixed var)",
-      lira(phiT, phiR, refKeep, { mode: "offline", fixedVariance: true }),
-    ],
-    ["RMIA", rmia(pyT, pyR, refKeep, popT, popR, { mode: "online" })],
   ];
+  let online: Float64Array | undefined;
+  if (refModels > 0) {
+    online = lira(phiT, phiR, refKeep, { mode: "online", fixedVariance: true });
+    scores.push(
+      ["shadow models (Shokri)", shadowAttack(refProbs, refKeep, labels, classes, targetProbs)],
+      ["LiRA online (fixed var)", online],
+      [
+        "LiRA offline (fixed var)",
+        lira(phiT, phiR, refKeep, { mode: "offline", fixedVariance: true }),
+      ],
+      ["RMIA", rmia(pyT, pyR, refKeep, popT, popR, { mode: "online" })],
+    );
+  }
   const attacks = scores.map(([name, s]) => result(name, s, targetKeep));
   // Controls: member vs member (a seeded half of the target's members labelled "member"),
-  // scored by the strongest attacks; and random scores.
+  // scored by the strongest attacks; and random scores. Each is also repeated over
+  // CONTROL_REPEATS halvings / seeds and the mean AUC reported (one draw alone spreads by
+  // about ±1/√(3·members)).
   const members = indicesOf(targetKeep);
-  const half = memberMask(members.length, seed + 77, 0.5);
   const pick = (s: Float64Array) => Float64Array.from(members, (i) => s[i]);
+  const control = (name: string, s: Float64Array) => {
+    const draws = Array.from(
+      { length: CONTROL_REPEATS },
+      (_, k) => memberMask(members.length, seed + 77 + k, 0.5),
+    );
+    const r = result(name, pick(s), draws[0]);
+    r.meanAuc = draws.reduce((a, h) => a + rocAuc(pick(s), h), 0) / draws.length;
+    return r;
+  };
   const controls = [
-    result("control: member vs member, LiRA online", pick(online), half),
-    result("control: member vs member, loss", pick(scores[0][1]), half),
-    result("control: random scores", randomScores(pool.n, seed + 99), targetKeep),
+    ...(online ? [control("control: member vs member, LiRA online", online)] : []),
+    control("control: member vs member, loss", loss),
   ];
+  const rnd = result("control: random scores", randomScores(pool.n, seed + 99), targetKeep);
+  rnd.meanAuc = Array.from(
+    { length: CONTROL_REPEATS },
+    (_, k) => rocAuc(randomScores(pool.n, seed + 99 + k), targetKeep),
+  ).reduce((a, b) => a + b, 0) / CONTROL_REPEATS;
+  controls.push(rnd);
   const prior = Math.log(pKeep / (1 - pKeep));
-  const risk = Float64Array.from(online, (llr) => 1 / (1 + Math.exp(-(llr + prior))));
+  const risk = online
+    ? Float64Array.from(online, (llr) => 1 / (1 + Math.exp(-(llr + prior))))
+    : new Float64Array(pool.n).fill(NaN);
   return {
     targetKeep,
     attacks,
