@@ -8,7 +8,7 @@
  * Ciphers: AES-256-GCM (random IV per image), AES-256-CTR with a FIXED nonce and key (passes the
  * statistics, falls to one known plaintext), the classic logistic-map permutation–diffusion cipher
  * in its textbook form (1 round, key independent of the image) and hardened (2 rounds, key bound to
- * the image hash), the learned cipher's variants when `lib/revcipher` provides them, and a
+ * the image hash), the learned cipher's two variants (exact and paper, with the shipped model), and a
  * "uniform random" reference that is not a cipher at all: fresh uniform noise, whose pass rates show
  * what an ideal cipher scores (≈ 1 − α per test).
  *
@@ -49,6 +49,7 @@ import type { ImageCipher } from "../chaos/types.ts";
 import type { UserKey } from "../chaos/keys.ts";
 import { classicChaosCipher } from "../chaos/classic.ts";
 import { initBackend } from "../nn/backend.ts";
+import { loadDefaultModel, revcipherExact, revcipherPaper } from "../revcipher/mod.ts";
 import {
   aesCtrFixedCipher,
   aesGcmCipher,
@@ -265,98 +266,41 @@ export function uniformReference(seed: number): ImageCipher<null> {
 /** Why the learned cipher is missing from a run, if it is. */
 let learnedMissing: string | undefined;
 
-/** The functions of `lib/revcipher` the adapter uses (loaded at run time, see below). */
-interface RevCipherFns {
-  loadDefaultModel(): Promise<unknown>;
-  encryptExact(
-    img: MedImage,
-    key: UserKey,
-    model: unknown,
-  ): Promise<{ cipher: MedImage; header: unknown }>;
-  decryptExact(
-    c: MedImage,
-    h: unknown,
-    key: UserKey,
-    model: unknown,
-    o?: { verify?: boolean },
-  ): Promise<MedImage>;
-  encryptPaper(
-    img: MedImage,
-    key: UserKey,
-    model: unknown,
-  ): Promise<{ cipher: MedImage; header: unknown }>;
-  decryptPaper(
-    c: MedImage,
-    h: unknown,
-    key: UserKey,
-    model: unknown,
-    o?: { verify?: boolean },
-  ): Promise<MedImage>;
-}
-
 /**
- * The learned cipher's two variants (exact and the paper's lossy one) with the shipped model,
- * loaded at run time from `lib/revcipher` (written in parallel by another helper) so this module
- * type-checks and runs without it; when it or its trained model is missing, the run says so in its
- * notes.
+ * The learned cipher's two variants (exact, and the paper's lossy architecture) with the model
+ * that ships in `data/models/revcipher/`; when that model cannot be loaded the run says so in its
+ * notes instead of failing.
  */
 async function learnedCiphers(key: Uint8Array): Promise<CipherEntry[]> {
   try {
-    const base = new URL("../revcipher/", import.meta.url);
-    const load = async (f: string) =>
-      (await import(new URL(f, base).href)) as Partial<RevCipherFns>;
-    const fns = {
-      ...(await load("model.ts")),
-      ...(await load("exact.ts")),
-      ...(await load("paper.ts")),
-    };
-    for (
-      const k of [
-        "loadDefaultModel",
-        "encryptExact",
-        "decryptExact",
-        "encryptPaper",
-        "decryptPaper",
-      ] as const
-    ) {
-      if (typeof fns[k] !== "function") throw new Error(`lib/revcipher has no ${k}()`);
-    }
-    const f = fns as RevCipherFns;
-    const model = await f.loadDefaultModel();
-    const ks: KeySpace = {
-      bits: 256,
-      note: "SHA-256 of image hash and user key seeds the chaotic keys",
-    };
-    const entry = (variant: "exact" | "paper"): CipherEntry => ({
-      label: `learned cipher (${variant})`,
-      cipher: {
-        name: `revcipher-${variant}`,
-        encrypt: (
-          img,
-          k,
-        ) => (variant === "exact" ? f.encryptExact(img, k, model) : f.encryptPaper(img, k, model)),
-        decrypt: (
-          c,
-          h,
-          k,
-          o,
-        ) => (variant === "exact"
-          ? f.decryptExact(c, h, k, model, o)
-          : f.decryptPaper(c, h, k, model, o)),
-      },
-      key,
-      decryptable: true,
-      keySpace: ks,
-      note: variant === "exact"
-        ? "integer additive coupling mod 2^bits, bit-exact"
-        : "the paper's lossy architecture",
-    });
-    learnedMissing = undefined;
-    return [entry("exact"), entry("paper")];
+    await loadDefaultModel();
   } catch (e) {
     learnedMissing = (e as Error).message.split("\n")[0];
     return [];
   }
+  learnedMissing = undefined;
+  const ks: KeySpace = {
+    bits: 256,
+    note: "SHA-256 of image hash and user key seeds the chaotic keys",
+  };
+  return [
+    {
+      label: "learned cipher (exact)",
+      cipher: revcipherExact(),
+      key,
+      decryptable: true,
+      keySpace: ks,
+      note: "integer additive coupling mod 2^bits, bit-exact (shipped 64×64 model)",
+    },
+    {
+      label: "learned cipher (paper)",
+      cipher: revcipherPaper(),
+      key,
+      decryptable: true,
+      keySpace: ks,
+      note: "paper B's lossy architecture (shipped 64×64 model)",
+    },
+  ];
 }
 
 /**

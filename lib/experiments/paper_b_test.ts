@@ -69,3 +69,12 @@ Deno.test("paper-b helpers: perturbations, 8-bit versions, reference, critical v
   assert(Math.abs(row["N* Wu normal (%)"] - 99.5693) < 5e-5);
   assert(Math.abs(row["U*− (%)"] - 33.2824) < 5e-5 && Math.abs(row["U*+ (%)"] - 33.6447) < 5e-5);
 });
+
+Deno.test("paper-b: the learned cipher's exact variant decrypts bit-exactly inside the suite", async () => {
+  const images: TestImage[] = [{ name: "a16", set: "16-bit", image: scan(3, 12) }];
+  const learned = (await cipherEntries(5)).filter((c) => c.label.startsWith("learned"));
+  assertEquals(learned.map((c) => c.label), ["learned cipher (exact)", "learned cipher (paper)"]);
+  const [rec] = await evaluateAll(learned.slice(0, 1), images, 5);
+  assert(rec.fidelity!.exact);
+  assertEquals(rec.tests.bits, 16);
+});
