@@ -62,7 +62,9 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   for (let i = 0; i < inputs.length; i++) if (batch.labels[i] === test.labels[i]) correct++;
   const acc = correct / inputs.length;
   const p = single.params;
-  const pcase = `${p.name} (N=${p.polyModulusDegree}, ${p.coeffBits.join("+")} bits, Δ=2^${p.logScale})`;
+  const pcase = `${p.name} (N=${p.polyModulusDegree}, ${
+    p.coeffBits.join("+")
+  } bits, Δ=2^${p.logScale})`;
   const rows: BenchRow[] = [
     {
       subject: `HE latency, client+server+client (tfjs ${backend} baseline)`,

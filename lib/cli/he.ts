@@ -156,7 +156,10 @@ const heTrain: Command = {
     const { initBackend } = await import("../nn/backend.ts");
     const prefer = values.backend as string | undefined;
     if (prefer !== undefined && prefer !== "cpu" && prefer !== "wasm" && prefer !== "tensorflow") {
-      throw new MedCryptError("usage", `--backend must be cpu, wasm or tensorflow, not '${prefer}'`);
+      throw new MedCryptError(
+        "usage",
+        `--backend must be cpu, wasm or tensorflow, not '${prefer}'`,
+      );
     }
     const backend = await initBackend(prefer);
     const r = await trainHeFriendly({

@@ -20,6 +20,17 @@ import type { HeContext } from "./params.ts";
 import { type Seal, sealErrorText } from "./seal.ts";
 import type { ActOp, ConvOp, DenseOp, DiagDense, HeProgram, LatencyPlan, Op } from "./plan.ts";
 
+/** Byte offset of the scale in a serialized SEAL 4.1 plaintext (16-byte header, parms_id, count). */
+const SCALE_OFFSET = 56;
+
+interface Template {
+  bytes: Uint8Array;
+  view: DataView;
+  words: Uint32Array;
+  dataWord: number;
+  primes: number;
+}
+
 /** Shared SEAL state of a server (or a worker). */
 export class Engine {
   readonly seal: Seal;
@@ -70,10 +81,74 @@ export class Engine {
     if (level > 0) this.ev.plainModSwitchToInplace(pt, this.parmsIds[level]);
   }
 
-  /** Encodes a constant at `scale` and `level` into `pt`. */
+  /**
+   * Encodes a constant at `scale` and `level` into `pt`. A constant's CKKS encoding is the
+   * constant polynomial `round(value·scale)`, whose NTT form holds that integer (mod each prime)
+   * in every coefficient; this writes it straight into a serialized plaintext of the right level
+   * (a template made once by SEAL's encoder) and loads it, instead of running the encoder's FFT and
+   * NTTs each time.
+   */
   constAt(value: number, scale: number, level: number, pt: Plaintext): void {
-    this.#buf.fill(value);
-    this.encodeAt(this.#buf, scale, level, pt);
+    const v = Math.round(value * scale);
+    if (!Number.isSafeInteger(v) || Math.abs(v) >= 2 ** 52) {
+      this.#buf.fill(value);
+      this.encodeAt(this.#buf, scale, level, pt);
+      return;
+    }
+    const t = this.#template(level);
+    t.view.setFloat64(SCALE_OFFSET, scale, true);
+    const n = this.he.params.polyModulusDegree;
+    for (let i = 0; i < t.primes; i++) {
+      const q = this.he.primes[i];
+      const r = ((v % q) + q) % q;
+      const lo = r % 4294967296, hi = Math.floor(r / 4294967296);
+      const base = t.dataWord + 2 * n * i;
+      const u = t.words;
+      u[base] = lo;
+      u[base + 1] = hi;
+      // double the filled run until the prime's N coefficients are written
+      for (let len = 2; len < 2 * n; len *= 2) {
+        u.copyWithin(base + len, base, base + Math.min(len, 2 * n - len));
+      }
+    }
+    pt.loadFromArray(this.he.context, t.bytes);
+  }
+
+  #templates = new Map<number, Template>();
+
+  #template(level: number): Template {
+    let t = this.#templates.get(level);
+    if (!t) {
+      const pt = new this.seal.Plaintext();
+      try {
+        this.#buf.fill(1);
+        this.encodeAt(this.#buf, 2 ** 20, level, pt);
+        const saved = pt.saveToArray(this.seal.ComprModeType.none) as Uint8Array;
+        const bytes = new Uint8Array(saved.length);
+        bytes.set(saved);
+        const primes = this.he.primes.length - level;
+        const dataBytes = primes * this.he.params.polyModulusDegree * 8;
+        const dataOff = bytes.length - dataBytes;
+        if (
+          dataOff % 4 !== 0 ||
+          primes * this.he.params.polyModulusDegree !==
+            Number(new DataView(bytes.buffer).getBigUint64(48, true))
+        ) {
+          throw new Error("unexpected SEAL plaintext layout");
+        }
+        t = {
+          bytes,
+          view: new DataView(bytes.buffer),
+          words: new Uint32Array(bytes.buffer),
+          dataWord: dataOff / 4,
+          primes,
+        };
+        this.#templates.set(level, t);
+      } finally {
+        pt.delete();
+      }
+    }
+    return t;
   }
 
   /** A cached constant plaintext (owned by the engine). */

@@ -707,7 +707,10 @@ export async function tfPredict(
     for (const l of model.layers) {
       if (l.kind === "conv2d") {
         const k = tf.tensor4d(Float32Array.from(l.weights), [l.kernel, l.kernel, 1, l.filters]);
-        y = tf.add(tf.conv2d(y as tf.Tensor4D, k, l.stride, "valid"), tf.tensor1d(Float32Array.from(l.bias)));
+        y = tf.add(
+          tf.conv2d(y as tf.Tensor4D, k, l.stride, "valid"),
+          tf.tensor1d(Float32Array.from(l.bias)),
+        );
       } else if (l.kind === "act") {
         const p = l.poly;
         y = tf.add(tf.mul(y, tf.add(tf.scalar(p.c1), tf.mul(tf.scalar(p.c2), y))), p.c0);
@@ -716,7 +719,10 @@ export async function tfPredict(
       } else {
         const n = l.weights.length / l.units;
         y = tf.add(
-          tf.matMul(tf.reshape(y, [inputs.length, n]), tf.tensor2d(Float32Array.from(l.weights), [n, l.units])),
+          tf.matMul(
+            tf.reshape(y, [inputs.length, n]),
+            tf.tensor2d(Float32Array.from(l.weights), [n, l.units]),
+          ),
           tf.tensor1d(Float32Array.from(l.bias)),
         );
       }

@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+import { preprocess } from "./model.ts";
+import { encryptedInference, loadShippedModel } from "./pipeline.ts";
+
+// The shipped CNN on all 468 embedded test images in batch mode (one image per slot, so one
+// query), evaluated by two workers: every encrypted logit within the bound derived from the
+// parameters, and every predicted label equal to the plaintext model's.
+Deno.test("he: encrypted logits of the shipped CNN match plaintext on all 468 test images", async () => {
+  const model = await loadShippedModel();
+  const { test } = await loadPneumoniaMNIST();
+  const px = test.height * test.width;
+  const inputs = Array.from(
+    { length: test.n },
+    (_, i) => preprocess(test.images.subarray(i * px, (i + 1) * px), model.inputNorm),
+  );
+  const run = await encryptedInference(model, inputs, { mode: "batch", workers: 2 });
+  assert.equal(run.labels.length, 468);
+  // the bound is informative: small next to the logits themselves
+  assert.ok(run.bound.logits < 0.1, `bound ${run.bound.logits}`);
+  for (let i = 0; i < run.encryptedLogits.length; i++) {
+    const err = Math.abs(run.encryptedLogits[i] - run.plainLogits[i]);
+    assert.ok(err <= run.bound.logits, `logit ${i}: error ${err} > bound ${run.bound.logits}`);
+  }
+  const disagree = run.labels.filter((l, i) => l !== run.plainLabels[i]).length;
+  assert.equal(disagree, 0, `${disagree} labels differ from the plaintext model`);
+});
