@@ -18,7 +18,16 @@ import type {
 import { MedCryptError } from "../core/errors.ts";
 import type { HeContext } from "./params.ts";
 import { type Seal, sealErrorText } from "./seal.ts";
-import type { ActOp, ConvOp, DenseOp, DiagDense, HeProgram, LatencyPlan, Op } from "./plan.ts";
+import {
+  type ActOp,
+  type ConvOp,
+  type DenseOp,
+  type DiagDense,
+  type HeProgram,
+  type LatencyPlan,
+  type Op,
+  rotateAfterRescale,
+} from "./plan.ts";
 
 /** Byte offset of the scale in a serialized SEAL 4.1 plaintext (16-byte header, parms_id, count). */
 const SCALE_OFFSET = 56;
@@ -287,12 +296,14 @@ export class Engine {
 export class LatencyEvaluator {
   readonly #e: Engine;
   readonly #plan: LatencyPlan;
+  readonly #after: boolean;
   /** Rotations performed per inference (counted once, for reports). */
   rotationsPerImage = 0;
 
   constructor(engine: Engine, plan: LatencyPlan) {
     this.#e = engine;
     this.#plan = plan;
+    this.#after = rotateAfterRescale(engine.he.params);
     const depth = plan.depth, avail = engine.he.primes.length - 1;
     if (depth > avail) {
       throw new MedCryptError(
@@ -406,13 +417,15 @@ export class LatencyEvaluator {
             x = e.accumulate(x, tmp);
           }
           if (!x) throw new MedCryptError("he-unsupported-model", "all convolution weights are 0");
-          // sum the blocks before rescaling: key-switching noise is then 1/q smaller
+          // sum the blocks before rescaling (key-switching noise 1/q smaller) unless the special
+          // prime is large enough to rotate after (cheaper)
+          if (this.#after) ev.rescaleToNextInplace(x!);
           for (let s = p.blocks / 2; s >= 1; s /= 2) {
             ev.rotateVector(x!, s * p.n, e.galois, tmp);
             ev.addInplace(x!, tmp);
             rotations++;
           }
-          ev.rescaleToNextInplace(x!);
+          if (!this.#after) ev.rescaleToNextInplace(x!);
           const b = this.#bias(`convb${si}`, p.n, st.bias, st.oh * st.ow);
           const pt = b(x!.scale(), e.levelOf(x!));
           if (pt) ev.addPlainInplace(x!, pt);
@@ -460,12 +473,13 @@ export class LatencyEvaluator {
             e.give(inner);
           }
           if (!acc) throw new MedCryptError("he-unsupported-model", "a dense layer is all zero");
+          if (this.#after) ev.rescaleToNextInplace(acc);
           for (let s = st.n / 2; s >= st.m; s /= 2) {
             ev.rotateVector(acc, s, e.galois, tmp);
             ev.addInplace(acc, tmp);
             rotations++;
           }
-          ev.rescaleToNextInplace(acc);
+          if (!this.#after) ev.rescaleToNextInplace(acc);
           const pt = this.#bias(`db${si}`, st.m, st.op.bias)(acc.scale(), e.levelOf(acc));
           if (pt) ev.addPlainInplace(acc, pt);
           if (x) e.give(x);

@@ -38,7 +38,7 @@
  * @module
  */
 import type { HeParams } from "./params.ts";
-import { type HeProgram, latencyPlan, type Op } from "./plan.ts";
+import { type HeProgram, latencyPlan, type Op, rotateAfterRescale } from "./plan.ts";
 
 const SIGMA = 3.2;
 
@@ -225,6 +225,7 @@ export function errorBound(
     }
   }
   const plan = mode === "single" ? latencyPlan(prog, N / 2) : undefined;
+  const after = rotateAfterRescale(params);
 
   let s = 2 ** params.logScale;
   let E = (bClean + bEnc) / s; // worst case
@@ -266,13 +267,18 @@ export function errorBound(
           products = st.n;
           const stages = Math.log2(st.n / st.m);
           const baby = st.baby > 1 ? 1 : 0;
-          const later = (st.giant - 1 + stages) * 2 ** stages;
-          rotE = baby * wNorm * (bKs(level) / s) + later * bKs(level) / (s * q);
-          rotV = baby * wNorm2 * (vKs(level) / (s * s)) + later * vKs(level) / (s * q) ** 2;
+          const giantE = (st.giant - 1) * 2 ** stages * bKs(level) / (s * q);
+          const giantV = (st.giant - 1) * 2 ** stages * vKs(level) / (s * q) ** 2;
+          // block sums before rescaling (scale s·q) or after (scale s, one prime fewer)
+          const bs = after ? s : s * q, bl = after ? level + 1 : level;
+          rotE = baby * wNorm * (bKs(level) / s) + giantE + stages * 2 ** stages * bKs(bl) / bs;
+          rotV = baby * wNorm2 * (vKs(level) / (s * s)) + giantV +
+            stages * 2 ** stages * vKs(bl) / (bs * bs);
         } else if (plan.packing.kind === "im2col") {
           const stages = Math.log2(plan.packing.blocks);
-          rotE = stages * 2 ** stages * bKs(level) / (s * q);
-          rotV = stages * 2 ** stages * vKs(level) / (s * q) ** 2;
+          const bs = after ? s : s * q, bl = after ? level + 1 : level;
+          rotE = stages * 2 ** stages * bKs(bl) / bs;
+          rotV = stages * 2 ** stages * vKs(bl) / (bs * bs);
         }
         diagIndex++;
       }

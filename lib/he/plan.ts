@@ -190,6 +190,26 @@ export function nextPow2(x: number): number {
   return p;
 }
 
+/**
+ * Whether the latency evaluator rotates after rescaling (cheaper: one prime fewer) rather than
+ * before (key-switching noise is then `1/q` smaller). After is chosen when the special prime is
+ * at least 2^10 times the scale, which keeps each rotation's noise far below the encoding noise.
+ *
+ * @param params CKKS parameters
+ * @returns true to rotate after rescaling
+ * @example
+ * ```ts
+ * import { rotateAfterRescale } from "./plan.ts";
+ * import { PRESETS } from "./params.ts";
+ * console.log(rotateAfterRescale(PRESETS["ckks-8192-d5"]), rotateAfterRescale(PRESETS["ckks-4096-d3"])); // true false
+ * ```
+ */
+export function rotateAfterRescale(
+  params: { coeffBits: readonly number[]; logScale: number },
+): boolean {
+  return params.coeffBits[params.coeffBits.length - 1] >= params.logScale + 10;
+}
+
 /** How the client packs one image into ciphertexts (latency mode). */
 export type Packing =
   | {
