@@ -30,7 +30,7 @@ import { type Arch, toHeModel } from "../nn/models.ts";
 import { predictProbs, type TrainOptions } from "../nn/train.ts";
 import { trainZooModel, ZOO_ARCHS } from "../nn/train_zoo.ts";
 import { type MembershipAudit, runMembershipAudit, trainOnMask } from "../attacks/audit.ts";
-import { roundProbs } from "../attacks/mia.ts";
+import { labelOnlyRelease, roundedRelease } from "../attacks/defences.ts";
 import {
   evaluatorVerdict,
   type Inversion,
@@ -239,14 +239,10 @@ export async function runPaperA(ctx: ExperimentContext): Promise<ExperimentResul
   };
   const cnnAcc = accOf(auditCnn.target);
   defRow("none (released probabilities)", auditCnn, cnnAcc, "float32 softmax released");
-  const rounded = await auditOf("cnn-tiny", { release: (p) => roundProbs(p, 1) });
+  const rounded = await auditOf("cnn-tiny", { release: roundedRelease(1) });
   defRow("rounded outputs (1 decimal)", rounded, cnnAcc, "same model; outputs rounded");
   const labelOnly = await auditOf("cnn-tiny", {
-    release: (p) => {
-      const out = new Float32Array(p.length);
-      for (let i = 0; i < p.length / 2; i++) out[2 * i + (p[2 * i + 1] > p[2 * i] ? 1 : 0)] = 1;
-      return out;
-    },
+    release: labelOnlyRelease,
   });
   defRow("label only (one-hot)", labelOnly, cnnAcc, "same model; only the label released");
   const early = await auditOf("cnn-tiny", {

@@ -14,3 +14,4 @@ export * from "./train.ts";
 export * from "./train_io.ts";
 export * from "./train_zoo.ts";
 export * from "./eval.ts";
+export * from "./train_envelope.ts";

@@ -60,6 +60,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Number of classes (default 2). */
   classes?: number;
+  /** Run at most this many epochs in this call (a time-boxed step; a later call resumes). */
+  maxEpochsThisCall?: number;
 }
 
 /** One epoch of the training log. */
@@ -379,7 +381,8 @@ export async function train(
   const bar = options.quiet
     ? { tick() {}, done() {} }
     : progress(options.label ?? `train ${model.name}`, (epochs - resumed) * stepsPerEpoch);
-  for (let epoch = resumed + 1; epoch <= epochs; epoch++) {
+  const lastEpoch = Math.min(epochs, resumed + (options.maxEpochsThisCall ?? epochs));
+  for (let epoch = resumed + 1; epoch <= lastEpoch; epoch++) {
     const te = performance.now();
     const rng = new Rng(seed * 7919 + epoch);
     const order = rng.permutation(data.n);
