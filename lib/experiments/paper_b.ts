@@ -117,8 +117,12 @@ export interface PaperBOptions {
   kpaNs: number[];
   /** Held-out images the known-plaintext attacker must decrypt. */
   kpaTest: number;
-  /** Adam steps of the attacker network. */
+  /** Adam steps of the attacker networks. */
   kpaSteps: number;
+  /** Side of the known-plaintext images (the attacker networks work per pixel). */
+  kpaSize: number;
+  /** Hidden channels of the convolutional attacker. */
+  kpaChannels: number;
   /** Seed. */
   seed: number;
 }
@@ -143,7 +147,9 @@ export function paperBOptions(scale: "quick" | "full", seed: number): PaperBOpti
       robustnessImages: 3,
       kpaNs: [1, 4, 16],
       kpaTest: 4,
-      kpaSteps: 100,
+      kpaSteps: 60,
+      kpaSize: 32,
+      kpaChannels: 12,
       seed,
     }
     : {
@@ -153,6 +159,8 @@ export function paperBOptions(scale: "quick" | "full", seed: number): PaperBOpti
       kpaNs: [1, 2, 4, 8, 16, 32, 64],
       kpaTest: 8,
       kpaSteps: 300,
+      kpaSize: 64,
+      kpaChannels: 24,
       seed,
     };
 }
@@ -694,7 +702,7 @@ async function kpaImages(
   options: PaperBOptions,
   set: "16-bit" | "8-bit",
 ): Promise<{ train: MedImage[]; test: MedImage[] }> {
-  const S = KPA_SIZE, rng = new Rng(options.seed + 17);
+  const S = options.kpaSize, rng = new Rng(options.seed + 17);
   const need = Math.max(...options.kpaNs);
   if (set === "8-bit") {
     const pm = await loadPneumoniaMNIST();
@@ -742,9 +750,6 @@ async function kpaImages(
   };
 }
 
-/** Side of the known-plaintext images at every scale (the attacker networks are per-pixel). */
-export const KPA_SIZE = 64;
-
 /** One row of the attack table. */
 export interface AttackRow extends AttackPoint {
   /** Cipher label. */
@@ -790,6 +795,7 @@ export async function knownPlaintextStudy(
         bitDepth: bits,
         steps: options.kpaSteps,
         convSteps: options.kpaSteps,
+        convChannels: options.kpaChannels,
         seed: options.seed,
       });
       for (const p of pts) out.push({ cipher: c.label, set, ...p });
@@ -1069,7 +1075,7 @@ function robustnessFigure(rows: RobustnessRow[], set: string, metric: "psnr" | "
   };
 }
 
-function attackFigure(rows: AttackRow[], set: string): Figure {
+function attackFigure(rows: AttackRow[], set: string, size: number): Figure {
   const rs = rows.filter((r) => r.set === set);
   const labels = [...new Set(rs.map((r) => r.cipher))];
   const dashes: Record<string, string> = {
@@ -1097,7 +1103,7 @@ function attackFigure(rows: AttackRow[], set: string): Figure {
     layout: {
       title: {
         text:
-          `${set}: known-plaintext attack on ${KPA_SIZE}×${KPA_SIZE} images, PSNR of decrypted held-out images vs N known pairs (exact = ${PSNR_CAP} dB)`,
+          `${set}: known-plaintext attack on ${size}×${size} images, PSNR of decrypted held-out images vs N known pairs (exact = ${PSNR_CAP} dB)`,
       },
       xaxis: { type: "log", title: { text: "N known (plain, cipher) pairs" } },
       yaxis: { title: { text: "PSNR (dB)" } },
@@ -1282,8 +1288,8 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
       name: "robustness_examples",
       figure: imageGrid(rob.examples, "Unverified decryptions of a perturbed 16-bit cipher image"),
     },
-    { name: "known_plaintext_16bit", figure: attackFigure(kpa, "16-bit") },
-    { name: "known_plaintext_8bit", figure: attackFigure(kpa, "8-bit") },
+    { name: "known_plaintext_16bit", figure: attackFigure(kpa, "16-bit", opt.kpaSize) },
+    { name: "known_plaintext_8bit", figure: attackFigure(kpa, "8-bit", opt.kpaSize) },
   ];
   const tables: NamedTable[] = [
     {

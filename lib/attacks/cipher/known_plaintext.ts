@@ -143,6 +143,8 @@ export interface AttackerOptions {
   showProgress?: boolean;
   /** Adam steps of the convolutional attacker in {@linkcode knownPlaintextCurve} (default 150). */
   convSteps?: number;
+  /** Hidden channels of the convolutional attacker (default 24). */
+  convChannels?: number;
 }
 
 /** A trained attacker network. */
@@ -453,6 +455,7 @@ export function knownPlaintextCurve(
       bitDepth: options.bitDepth,
       steps: options.convSteps,
       seed: options.seed,
+      channels: options.convChannels,
     });
     score("conv network", n, (c) => conv.predict(c));
     conv.dispose();
