@@ -41,11 +41,15 @@ Deno.test("known plaintext: AES-CTR with a fixed nonce falls to one pair; AES-GC
     const ctr = await pairs(aesCtrFixedCipher(), imgs), gcm = await pairs(aesGcmCipher(), imgs);
     const c = knownPlaintextCurve(ctr.slice(0, 4), ctr.slice(4), [1, 4], {
       bitDepth: bits,
-      steps: 150,
+      steps: 60,
+      convSteps: 20,
+      convChannels: 8,
     });
     const g = knownPlaintextCurve(gcm.slice(0, 4), gcm.slice(4), [1, 4], {
       bitDepth: bits,
-      steps: 150,
+      steps: 60,
+      convSteps: 20,
+      convChannels: 8,
     });
     const at = (pts: typeof c, attack: string, n: number) =>
       pts.find((p) => p.attack === attack && p.n === n)!;
