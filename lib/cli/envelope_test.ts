@@ -1,0 +1,132 @@
+/**
+ * The envelope commands run as the user runs them: `deno run -A tasks/medcrypt.ts …` in a
+ * subprocess (keygen → encrypt → inspect → decrypt, and the failures a user meets).
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CT = `${ROOT}data/clinical/ct-abdomen-1.npy`;
+
+async function medcrypt(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}tasks/medcrypt.ts`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function assertOneLineError(r: { code: number; stderr: string }, re: RegExp) {
+  assert.notEqual(r.code, 0);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], re);
+  assert.doesNotMatch(r.stderr, /\n\s+at |\.ts:\d+:\d+/);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return await Deno.stat(p).then(() => true, () => false);
+}
+
+Deno.test("CLI: keygen, encrypt, inspect and decrypt round-trip a 16-bit CT bit for bit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let r = await medcrypt("keygen", "--out", `${dir}/alice`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(await exists(`${dir}/alice/public.pem`));
+    assert.ok(await exists(`${dir}/alice/private.pem`));
+    r = await medcrypt(
+      "encrypt",
+      "--to",
+      `${dir}/alice/public.pem`,
+      "--in",
+      CT,
+      "--out",
+      `${dir}/ct.mce`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    r = await medcrypt("inspect", `${dir}/ct.mce`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /PRIVATE KEY/);
+    r = await medcrypt(
+      "decrypt",
+      "--key",
+      `${dir}/alice/private.pem`,
+      "--in",
+      `${dir}/ct.mce`,
+      "--out",
+      `${dir}/ct.npy`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await Deno.readFile(`${dir}/ct.npy`), await Deno.readFile(CT));
+
+    // wrong private key: one line, non-zero exit, no output left behind
+    r = await medcrypt("keygen", "--out", `${dir}/mallory`);
+    assert.equal(r.code, 0, r.stderr);
+    r = await medcrypt(
+      "decrypt",
+      "--key",
+      `${dir}/mallory/private.pem`,
+      "--in",
+      `${dir}/ct.mce`,
+      "--out",
+      `${dir}/x.npy`,
+    );
+    assertOneLineError(r, /ct\.mce/);
+    assert.equal(await exists(`${dir}/x.npy`), false);
+
+    // one altered byte in the payload: caught, nothing written
+    const bytes = await Deno.readFile(`${dir}/ct.mce`);
+    bytes[bytes.length - 100] ^= 0x01;
+    await Deno.writeFile(`${dir}/bad.mce`, bytes);
+    r = await medcrypt(
+      "decrypt",
+      "--key",
+      `${dir}/alice/private.pem`,
+      "--in",
+      `${dir}/bad.mce`,
+      "--out",
+      `${dir}/y.npy`,
+    );
+    assertOneLineError(r, /bad\.mce/);
+    assert.equal(await exists(`${dir}/y.npy`), false);
+
+    // an existing output is not overwritten without --force
+    r = await medcrypt(
+      "decrypt",
+      "--key",
+      `${dir}/alice/private.pem`,
+      "--in",
+      `${dir}/ct.mce`,
+      "--out",
+      `${dir}/ct.npy`,
+    );
+    assertOneLineError(r, /already exists/);
+
+    // a public key where a private one is needed
+    r = await medcrypt(
+      "decrypt",
+      "--key",
+      `${dir}/alice/public.pem`,
+      "--in",
+      `${dir}/ct.mce`,
+      "--out",
+      `${dir}/z.npy`,
+    );
+    assertOneLineError(r, /public\.pem/);
+
+    // missing arguments are a usage error (exit 2)
+    r = await medcrypt("encrypt", "--in", CT);
+    assert.equal(r.code, 2);
+    // no temporary files left anywhere in the folder
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names.filter((n) => n.startsWith(".tmp-")), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
