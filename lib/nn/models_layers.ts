@@ -76,7 +76,7 @@ registerFastTileGradient();
  * import * as tf from "@tensorflow/tfjs";
  * import { registerFastBatchNormGradient } from "./models_layers.ts";
  * registerFastBatchNormGradient();
- * const g = tf.grad((x: tf.Tensor) => tf.batchNorm(x, tf.zeros([2]), tf.ones([2]), undefined, tf.tensor1d([2, 3]), 0).sum());
+ * const g = tf.grad((x: tf.Tensor) => tf.batchNorm(x, tf.zeros([2]), tf.ones([2]), tf.zeros([2]), tf.tensor1d([2, 3]), 0).sum());
  * console.log(Array.from(g(tf.ones([2, 2])).dataSync())); // [2, 3, 2, 3]
  * ```
  */
