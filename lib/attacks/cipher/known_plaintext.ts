@@ -416,7 +416,8 @@ export interface AttackPoint {
  * import { medImage } from "../../image/types.ts";
  * import { knownPlaintextCurve } from "./known_plaintext.ts";
  * const p = medImage(new Uint8Array([1, 2, 3, 4]), 2, 2);
- * const pts = knownPlaintextCurve([{ plain: p, cipher: p }], [{ plain: p, cipher: p }], [1], { bitDepth: 8, steps: 3 });
+ * const opts = { bitDepth: 8, steps: 3, convSteps: 2, convChannels: 2 };
+ * const pts = knownPlaintextCurve([{ plain: p, cipher: p }], [{ plain: p, cipher: p }], [1], opts);
  * console.log(pts.length); // 4
  * ```
  */
