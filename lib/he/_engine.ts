@@ -532,7 +532,7 @@ export interface Part {
 
 /**
  * Stage A of the batch program: everything up to the first dense layer that comes after the
- * first linear layer, restricted to this part's channels (conv first) or inputs (dense first),
+ * first linear layer, restricted to this part's output rows (conv first) or inputs (dense first),
  * with the dense layer's products summed but not rescaled. Partial results of all parts add up.
  * The returned ciphertexts are owned by the caller.
  */
@@ -592,10 +592,14 @@ export function batchStageA(
       denseLevel = 2;
       const C = first.channels;
       const chans: number[] = [];
-      for (let c = 0; c < C; c++) if (c % part.of === part.index) chans.push(c);
+      for (let c = 0; c < C; c++) chans.push(c);
       const ps = pool?.size ?? 1;
       const ph = Math.floor(first.oh / ps), pw = Math.floor(first.ow / ps);
-      const rowsUsed = ph * ps, colsUsed = pw * ps;
+      const colsUsed = pw * ps;
+      // parts split the (pooled) output rows: balanced work, and each part loads only the input
+      // rows its outputs read
+      const r0 = Math.floor((ph * part.index) / part.of) * ps;
+      const r1 = Math.floor((ph * (part.index + 1)) / part.of) * ps;
       const W = first.inW, K = first.kernel, S = first.stride;
       const loaded = new Map<number, Ciphertext>();
       const pooled = new Map<number, { ct: Ciphertext; n: number }>();
@@ -610,7 +614,7 @@ export function batchStageA(
       };
       const conv = e.take();
       try {
-        for (let oy = 0; oy < rowsUsed; oy++) {
+        for (let oy = r0; oy < r1; oy++) {
           // free input rows no longer needed
           for (const [p, c] of loaded) {
             if (Math.floor(p / W) < oy * S) {

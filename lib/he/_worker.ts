@@ -1,6 +1,6 @@
 /**
  * Web Worker of the HE server's batch mode: its own SEAL instance, context and evaluation keys
- * (public only), computing stage A for one part of the convolution's channels.
+ * (public only), computing stage A for one part of the convolution's output rows.
  *
  * @module
  */

@@ -30,4 +30,5 @@ export * from "./protocol.ts";
 export * from "./client.ts";
 export { HeServer, type HeServerOptions } from "./server.ts";
 export { loadSeal, sealHeapBytes } from "./seal.ts";
+export * from "./pipeline.ts";
 export * from "./noise.ts";

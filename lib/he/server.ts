@@ -5,13 +5,13 @@
  * relinearization/Galois keys of the context.
  *
  * Two modes: `single` (one image per ciphertext group; latency) and `batch` (one image per slot;
- * throughput, no rotations). With `workers: 2` the batch mode splits the convolution's channels
+ * throughput, no rotations). With `workers: 2` the batch mode splits the convolution's output rows
  * over two Web Workers, each with its own SEAL instance, and adds their partial sums.
  *
  * @example
  * ```ts
  * import { HeClient, HeServer, clientSpec, PRESETS, tinyModel, heFriendlyPredictPlain } from "./mod.ts";
- * const model = tinyModel(1), params = PRESETS["ckks-4096-d3"];
+ * const model = tinyModel(1), params = PRESETS["ckks-8192-d3"];
  * const spec = clientSpec(model, params);
  * const client = await HeClient.create(params);
  * const server = await HeServer.create(model, client.evaluationKeys(spec.rotations));
