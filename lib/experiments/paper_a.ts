@@ -44,7 +44,7 @@ import {
   aesGcmOpen,
   aesGcmSeal,
   bytesAsImage,
-  containsBytes,
+  findInStore,
   type Method,
   METHODS,
   POSITIONS,
@@ -475,10 +475,11 @@ export async function runPaperA(ctx: ExperimentContext): Promise<ExperimentResul
     const probs = inferWith(audit.target)(imgs, cand.length);
     const m = attackMetrics(lossScores(probs, candLabels, 2), member);
     // storage: is a candidate scan among the stored blobs? (exact byte search of its first 32 bytes)
-    const found = Float64Array.from({ length: cand.length }, (_, k) => {
-      const needle = candSet.images.subarray(k * 784, k * 784 + 32);
-      return stored.some((b) => containsBytes(b, needle)) ? 1 : 0;
-    });
+    const hits = findInStore(
+      stored,
+      Array.from({ length: cand.length }, (_, k) => candSet.images.subarray(k * 784, k * 784 + 32)),
+    );
+    const found = Float64Array.from(hits, (h) => (h ? 1 : 0));
     ctAttack[method] = {
       auc: m.auc,
       low: m.aucLow,
