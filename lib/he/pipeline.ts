@@ -52,6 +52,10 @@ export interface InferenceOptions {
   mode?: "single" | "batch";
   /** Workers for the batch mode (default 1). */
   workers?: number;
+  /** Batch-mode query compression (default `"none"`; single mode always uses zstd). */
+  compression?: "none" | "zstd";
+  /** Batch-mode seeded ciphertexts (default false; single mode always seeded). */
+  seeded?: boolean;
 }
 
 /** Timings of a run, in milliseconds. */
@@ -147,7 +151,14 @@ export async function encryptedInference(
   let rss = Deno.memoryUsage().rss;
   const peak = () => (rss = Math.max(rss, Deno.memoryUsage().rss));
   let t = performance.now();
-  const client = await HeClient.create(params);
+  // single: small seeded zstd queries; batch: plain full ciphertexts, which the server loads
+  // about 20× faster (784 of them per query), at 3.4× the bytes
+  const client = await HeClient.create(
+    params,
+    mode === "single"
+      ? { compression: "zstd", seeded: true }
+      : { compression: opts.compression ?? "none", seeded: opts.seeded ?? false },
+  );
   const keys = client.evaluationKeys(mode === "single" ? spec.rotations : []);
   const keygenMs = performance.now() - t;
   t = performance.now();
