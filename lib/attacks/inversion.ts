@@ -112,13 +112,17 @@ export function invertWhiteBox(
   const z = tf.variable(tf.tensor4d(starts(restarts, size, seed), [restarts, size, size, 1]));
   const opt = tf.train.adam(learningRate);
   for (let s = 0; s < steps; s++) {
-    const cost = opt.minimize(() =>
-      tf.tidy(() => {
-        const x = tf.sigmoid(z) as tf.Tensor4D;
-        const p = model.apply(x, { training: false }) as tf.Tensor2D;
-        const logp = p.slice([0, targetClass], [-1, 1]).reshape([-1]).clipByValue(1e-12, 1).log();
-        return logp.neg().add(tv(x).mul(tvWeight)).mean() as tf.Scalar;
-      }), true);
+    const cost = opt.minimize(
+      () =>
+        tf.tidy(() => {
+          const x = tf.sigmoid(z) as tf.Tensor4D;
+          const p = model.apply(x, { training: false }) as tf.Tensor2D;
+          const logp = p.slice([0, targetClass], [-1, 1]).reshape([-1]).clipByValue(1e-12, 1).log();
+          return logp.neg().add(tv(x).mul(tvWeight)).mean() as tf.Scalar;
+        }),
+      true,
+      [z],
+    ); // only the image moves: the model's weights must stay untouched
     cost?.dispose();
   }
   const x = tf.sigmoid(z);

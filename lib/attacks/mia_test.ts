@@ -140,3 +140,16 @@ Deno.test({
     audit.target.dispose();
   },
 });
+
+Deno.test("white-box inversion moves only the image, never the model's weights", async () => {
+  const { buildModel } = await import("../nn/models.ts");
+  const { invertWhiteBox } = await import("./inversion.ts");
+  await (await import("../nn/backend.ts")).initBackend();
+  const m = buildModel("cnn-tiny", { seed: 3 });
+  const before = m.getWeights().map((w) => Array.from(w.dataSync()));
+  const inv = invertWhiteBox(m, 1, { restarts: 2, steps: 20, seed: 1 });
+  assert.ok(inv.confidence.every((c) => c > 0.5), `confidence ${inv.confidence}`);
+  const after = m.getWeights().map((w) => Array.from(w.dataSync()));
+  assert.deepEqual(after, before);
+  m.dispose();
+});
