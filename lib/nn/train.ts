@@ -331,6 +331,18 @@ export async function train(
     name: model.name,
     params: model.countParams(),
     layers: model.layers.map((l) => l.getClassName()).join(","),
+    // the full topology (strides, sizes, activations): same-shaped weights of a different
+    // architecture must not resume from each other's checkpoints
+    // (layer names are left out: tfjs numbers them by a process-wide counter)
+    topology: fnv(
+      2166136261,
+      new TextEncoder().encode(
+        model.layers.map((l) => {
+          const { name: _name, ...config } = l.getConfig();
+          return l.getClassName() + JSON.stringify(config);
+        }).join(";"),
+      ),
+    ),
     init: fnv(2166136261, new Uint8Array(model.getWeights()[0].dataSync().buffer), 3),
     data: setFingerprint(data),
     val: validation ? setFingerprint(validation) : null,
