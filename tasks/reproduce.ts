@@ -52,7 +52,10 @@ for (const [i, exp] of chosen.entries()) {
   console.log(`[${i + 1}/${chosen.length}] ${exp.name}: ${exp.title} (${scale}, seed ${seed})`);
   try {
     const result = await exp.run({ scale, seed, cacheDir });
-    const files = await writeExperimentResult(values.out!, exp.name, result);
+    const files = await writeExperimentResult(values.out!, exp.name, result, {
+      params: { scale, experiment: exp.name },
+      seed,
+    });
     for (const n of result.notes ?? []) console.log(`  · ${n}`);
     console.log(
       `  wrote ${files.length} files under ${values.out}/${exp.name}/ in ${
