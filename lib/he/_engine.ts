@@ -690,6 +690,30 @@ export function batchStageA(
   }
 }
 
+/**
+ * The input ciphertexts (pixels) that part `part` of stage A reads, so that a worker is sent
+ * only those.
+ */
+export function partInputs(prog: HeProgram, part: Part): (i: number) => boolean {
+  const first = prog.ops[0];
+  if (first.kind === "dense") {
+    const lo = Math.floor((first.inDim * part.index) / part.of);
+    const hi = Math.floor((first.inDim * (part.index + 1)) / part.of);
+    return (i) => i >= lo && i < hi;
+  }
+  if (first.kind !== "conv") return () => true;
+  const pool = prog.ops[2]?.kind === "sumpool" ? prog.ops[2] : undefined;
+  const ps = pool && pool.kind === "sumpool" ? pool.size : 1;
+  const ph = Math.floor(first.oh / ps);
+  const r0 = Math.floor((ph * part.index) / part.of) * ps;
+  const r1 = Math.floor((ph * (part.index + 1)) / part.of) * ps;
+  const y0 = r0 * first.stride, y1 = (r1 - 1) * first.stride + first.kernel;
+  return (i) => {
+    const y = Math.floor(i / first.inW);
+    return r1 > r0 && y >= y0 && y < y1;
+  };
+}
+
 /** Index in `prog.ops` of the dense layer that stage A ends with. */
 export function stageAEnd(prog: HeProgram): number {
   if (prog.ops[0].kind === "dense") return 0;

@@ -28,7 +28,14 @@
 import { createHash } from "node:crypto";
 import type { Ciphertext, GaloisKeys, RelinKeys } from "node-seal";
 import { MedCryptError } from "../core/errors.ts";
-import { batchStageA, batchStageB, Engine, LatencyEvaluator, type Part } from "./_engine.ts";
+import {
+  batchStageA,
+  batchStageB,
+  Engine,
+  LatencyEvaluator,
+  type Part,
+  partInputs,
+} from "./_engine.ts";
 import { type HeModel, modelToJson } from "./model.ts";
 import { type HeContext, makeContext } from "./params.ts";
 import { compile, type HeProgram, latencyPlan } from "./plan.ts";
@@ -326,8 +333,14 @@ export class HeServer {
       return batchStageA(e, this.program, input, { index: 0, of: 1 });
     }
     const of = this.#workers.length;
+    const empty = new Uint8Array();
     const parts = await Promise.all(
-      this.#workers.map((w, index) => w.call({ type: "stageA", cts, part: { index, of } as Part })),
+      this.#workers.map((w, index) => {
+        // send each worker only the input ciphertexts its part reads
+        const part: Part = { index, of };
+        const needed = partInputs(this.program, part);
+        return w.call({ type: "stageA", cts: cts.map((c, i) => needed(i) ? c : empty), part });
+      }),
     );
     this.workerHeapBytes = Math.max(this.workerHeapBytes, ...parts.map((p) => p.heap));
     const accs: Ciphertext[] = [];
