@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Engine, galoisElt } from "./_engine.ts";
+import { Engine, galoisElt, partInputs } from "./_engine.ts";
 import { makeContext, PRESETS } from "./params.ts";
 import { loadSeal } from "./seal.ts";
 import { compile, latencyPlan, packImage } from "./plan.ts";
@@ -83,4 +83,46 @@ Deno.test("he plan: the packed diagonal (BSGS) algorithm computes the dense laye
   }
   // the plan's rotation list is exactly the set of steps the algorithm used
   assert.deepEqual([...used].sort((a, b) => a - b), [...plan.rotations]);
+});
+
+Deno.test("he engine: each batch worker is sent exactly the input rows its output rows read", () => {
+  const conv = {
+    kind: "conv2d" as const,
+    kernel: 5,
+    stride: 2,
+    filters: 2,
+    weights: new Float64Array(50).fill(0.1),
+    bias: new Float64Array(2),
+  };
+  const prog = compile({
+    inputShape: [28, 28],
+    layers: [
+      conv,
+      { kind: "act", poly: { c0: 0, c1: 0, c2: 1 }, name: "square" },
+      { kind: "avgpool", size: 2 },
+      {
+        kind: "dense",
+        units: 2,
+        weights: new Float64Array(72 * 2).fill(0.1),
+        bias: new Float64Array(2),
+      },
+    ],
+    meta: {},
+  });
+  const covered = new Set<number>();
+  for (let index = 0; index < 2; index++) {
+    const needed = partInputs(prog, { index, of: 2 });
+    // the pixels the part's conv outputs read: pooled rows split 3 + 3 → conv rows 0..5 / 6..11
+    const rows = index === 0 ? [0, 6] : [6, 12];
+    const read = new Set<number>();
+    for (let oy = rows[0]; oy < rows[1]; oy++) {
+      for (let ky = 0; ky < 5; ky++) for (let x = 0; x < 28; x++) read.add((oy * 2 + ky) * 28 + x);
+    }
+    for (let i = 0; i < 784; i++) {
+      if (read.has(i)) assert.ok(needed(i), `part ${index} must get pixel ${i}`);
+      if (needed(i)) covered.add(i);
+    }
+    assert.ok([...Array(784).keys()].filter(needed).length < 784, "a part gets only some rows");
+  }
+  assert.ok(covered.size >= 27 * 28 - 28);
 });
