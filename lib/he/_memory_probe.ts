@@ -1,0 +1,32 @@
+/**
+ * Measures memory over 1,000 encrypted inferences in a process of its own and prints
+ * `{images, rss0, rss1, heap0, heap1}` as JSON (used by `memory_test.ts`): the small preset and
+ * the tiny model, client → server → client each time, 100 batch-mode queries of 10 images plus
+ * 50 latency-mode queries of one image (1,050 in all), after a warm-up.
+ *
+ * @module
+ */
+import { clientSpec, HeClient, HeServer, PRESETS, sealHeapBytes, tinyModel } from "./mod.ts";
+
+const params = PRESETS["ckks-4096-d3"];
+const model = tinyModel(2);
+const spec = clientSpec(model, params);
+const client = await HeClient.create(params, { compression: "none" });
+const server = await HeServer.create(model, client.evaluationKeys(spec.rotations));
+const xs = Array.from({ length: 10 }, (_, k) => new Float64Array(16).map((_, i) => (i + k) / 26));
+const batch = async () => client.decrypt(await server.evaluate(client.encryptBatch(spec, xs)));
+const single = async () =>
+  client.decrypt(await server.evaluate(client.encryptSingle(spec, [xs[0]])));
+try {
+  for (let i = 0; i < 10; i++) await batch(); // warm-up: pools and caches reach their size
+  for (let i = 0; i < 20; i++) await single();
+  const rss0 = Deno.memoryUsage().rss, heap0 = sealHeapBytes();
+  let images = 0;
+  for (let i = 0; i < 100; i++) images += (await batch()).length / 2;
+  for (let i = 0; i < 50; i++) images += (await single()).length / 2;
+  const rss1 = Deno.memoryUsage().rss, heap1 = sealHeapBytes();
+  console.log(JSON.stringify({ images, rss0, rss1, heap0, heap1 }));
+} finally {
+  server.delete();
+  client.delete();
+}
