@@ -28,6 +28,10 @@ function assertOneLineError(r: { code: number; stderr: string }, re: RegExp) {
   assert.doesNotMatch(r.stderr, /\n\s+at |\.ts:\d+:\d+/);
 }
 
+function decrypt(key: string, input: string, output: string) {
+  return medcrypt("decrypt", "--key", key, "--in", input, "--out", output);
+}
+
 async function exists(p: string): Promise<boolean> {
   return await Deno.stat(p).then(() => true, () => false);
 }
@@ -52,30 +56,14 @@ Deno.test("CLI: keygen, encrypt, inspect and decrypt round-trip a 16-bit CT bit 
     r = await medcrypt("inspect", `${dir}/ct.mce`);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /PRIVATE KEY/);
-    r = await medcrypt(
-      "decrypt",
-      "--key",
-      `${dir}/alice/private.pem`,
-      "--in",
-      `${dir}/ct.mce`,
-      "--out",
-      `${dir}/ct.npy`,
-    );
+    r = await decrypt(`${dir}/alice/private.pem`, `${dir}/ct.mce`, `${dir}/ct.npy`);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await Deno.readFile(`${dir}/ct.npy`), await Deno.readFile(CT));
 
     // wrong private key: one line, non-zero exit, no output left behind
     r = await medcrypt("keygen", "--out", `${dir}/mallory`);
     assert.equal(r.code, 0, r.stderr);
-    r = await medcrypt(
-      "decrypt",
-      "--key",
-      `${dir}/mallory/private.pem`,
-      "--in",
-      `${dir}/ct.mce`,
-      "--out",
-      `${dir}/x.npy`,
-    );
+    r = await decrypt(`${dir}/mallory/private.pem`, `${dir}/ct.mce`, `${dir}/x.npy`);
     assertOneLineError(r, /ct\.mce/);
     assert.equal(await exists(`${dir}/x.npy`), false);
 
@@ -83,40 +71,16 @@ Deno.test("CLI: keygen, encrypt, inspect and decrypt round-trip a 16-bit CT bit 
     const bytes = await Deno.readFile(`${dir}/ct.mce`);
     bytes[bytes.length - 100] ^= 0x01;
     await Deno.writeFile(`${dir}/bad.mce`, bytes);
-    r = await medcrypt(
-      "decrypt",
-      "--key",
-      `${dir}/alice/private.pem`,
-      "--in",
-      `${dir}/bad.mce`,
-      "--out",
-      `${dir}/y.npy`,
-    );
+    r = await decrypt(`${dir}/alice/private.pem`, `${dir}/bad.mce`, `${dir}/y.npy`);
     assertOneLineError(r, /bad\.mce/);
     assert.equal(await exists(`${dir}/y.npy`), false);
 
     // an existing output is not overwritten without --force
-    r = await medcrypt(
-      "decrypt",
-      "--key",
-      `${dir}/alice/private.pem`,
-      "--in",
-      `${dir}/ct.mce`,
-      "--out",
-      `${dir}/ct.npy`,
-    );
+    r = await decrypt(`${dir}/alice/private.pem`, `${dir}/ct.mce`, `${dir}/ct.npy`);
     assertOneLineError(r, /already exists/);
 
     // a public key where a private one is needed
-    r = await medcrypt(
-      "decrypt",
-      "--key",
-      `${dir}/alice/public.pem`,
-      "--in",
-      `${dir}/ct.mce`,
-      "--out",
-      `${dir}/z.npy`,
-    );
+    r = await decrypt(`${dir}/alice/public.pem`, `${dir}/ct.mce`, `${dir}/z.npy`);
     assertOneLineError(r, /public\.pem/);
 
     // missing arguments are a usage error (exit 2)
