@@ -3,30 +3,9 @@
  * subprocess (keygen → encrypt → inspect → decrypt, and the failures a user meets).
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { assertOneLineError, medcrypt, ROOT } from "./_test_util.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CT = `${ROOT}data/clinical/ct-abdomen-1.npy`;
-
-async function medcrypt(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}tasks/medcrypt.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function assertOneLineError(r: { code: number; stderr: string }, re: RegExp) {
-  assert.notEqual(r.code, 0);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(r.stderr, /\n\s+at |\.ts:\d+:\d+/);
-}
 
 function decrypt(key: string, input: string, output: string) {
   return medcrypt("decrypt", "--key", key, "--in", input, "--out", output);

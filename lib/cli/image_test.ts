@@ -3,31 +3,10 @@
  * subprocess, checking stdout, stderr and the exit code.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { assertOneLineError, medcrypt, ROOT } from "./_test_util.ts";
 import { readNpyHeader } from "../image/npy.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DATA = `${ROOT}data`;
-
-async function medcrypt(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}tasks/medcrypt.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function assertOneLineError(r: { code: number; stderr: string; stdout: string }, re: RegExp) {
-  assert.notEqual(r.code, 0);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(r.stderr, /\n\s+at |Stack|\.ts:\d+:\d+/);
-}
 
 Deno.test("info --json gives the right size and bit depth for every embedded file", async () => {
   const expected: [string, number, number, number, string | null, string][] = [
