@@ -17,13 +17,21 @@ const xs = Array.from({ length: 10 }, (_, k) => new Float64Array(16).map((_, i) 
 const batch = async () => client.decrypt(await server.evaluate(client.encryptBatch(spec, xs)));
 const single = async () =>
   client.decrypt(await server.evaluate(client.encryptSingle(spec, [xs[0]])));
+/** Full GC before a reading (run with --expose-gc), so RSS counts what is retained, not garbage. */
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) { for (let i = 0; i < 3; i++) gc(); }
+}
+
 try {
   for (let i = 0; i < 10; i++) await batch(); // warm-up: pools and caches reach their size
   for (let i = 0; i < 20; i++) await single();
+  collect();
   const rss0 = Deno.memoryUsage().rss, heap0 = sealHeapBytes();
   let images = 0;
   for (let i = 0; i < 100; i++) images += (await batch()).length / 2;
   for (let i = 0; i < 50; i++) images += (await single()).length / 2;
+  collect();
   const rss1 = Deno.memoryUsage().rss, heap1 = sealHeapBytes();
   console.log(JSON.stringify({ images, rss0, rss1, heap0, heap1 }));
 } finally {
