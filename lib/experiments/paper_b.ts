@@ -879,36 +879,18 @@ const COLORS = [
   "#e377c2",
 ];
 
-function histogramPanel(
-  plain: MedImage,
-  ciphers: { label: string; image: MedImage }[],
+/** One small panel per image on an independent-axes grid, three per row, each titled. */
+function panelGrid(
+  panels: { label: string; image: MedImage }[],
   title: string,
-): Figure {
-  const bins = 256;
-  const panels = [{ label: "plain", image: plain }, ...ciphers];
+  rowHeight: number,
+  trace: (p: { label: string; image: MedImage }, i: number) => Record<string, unknown>,
+): { data: Record<string, unknown>[]; layout: Record<string, unknown> } {
   const cols = 3, rowsN = Math.ceil(panels.length / cols);
-  const data: Record<string, unknown>[] = [];
-  const layout: Record<string, unknown> = {
-    title: { text: title },
-    showlegend: false,
-    grid: { rows: rowsN, columns: cols, pattern: "independent" },
-    height: 260 * rowsN,
-    annotations: [] as unknown[],
-  };
-  panels.forEach((p, i) => {
-    const bits = p.image.bitDepth <= 8 ? 8 : 16;
-    const h = histogramOf(p.image.data, bits, bins);
+  const annotations: unknown[] = [];
+  const data = panels.map((p, i) => {
     const ax = i === 0 ? "" : String(i + 1);
-    data.push({
-      type: "bar",
-      x: Array.from({ length: bins }, (_, k) => k * (2 ** bits / bins)),
-      y: Array.from(h),
-      xaxis: `x${ax}`,
-      yaxis: `y${ax}`,
-      marker: { color: COLORS[i % COLORS.length] },
-      name: p.label,
-    });
-    (layout.annotations as unknown[]).push({
+    annotations.push({
       text: p.label,
       xref: `x${ax} domain`,
       yref: `y${ax} domain`,
@@ -917,6 +899,36 @@ function histogramPanel(
       showarrow: false,
       font: { size: 11 },
     });
+    return { ...trace(p, i), xaxis: `x${ax}`, yaxis: `y${ax}` };
+  });
+  const layout = {
+    title: { text: title },
+    showlegend: false,
+    grid: { rows: rowsN, columns: cols, pattern: "independent" },
+    height: rowHeight * rowsN,
+    annotations,
+  };
+  return { data, layout };
+}
+
+function histogramPanel(
+  plain: MedImage,
+  ciphers: { label: string; image: MedImage }[],
+  title: string,
+): Figure {
+  const bins = 256;
+  const { data, layout } = panelGrid([{ label: "plain", image: plain }, ...ciphers], title, 260, (
+    p,
+    i,
+  ) => {
+    const bits = p.image.bitDepth <= 8 ? 8 : 16;
+    return {
+      type: "bar",
+      x: Array.from({ length: bins }, (_, k) => k * (2 ** bits / bins)),
+      y: Array.from(histogramOf(p.image.data, bits, bins)),
+      marker: { color: COLORS[i % COLORS.length] },
+      name: p.label,
+    };
   });
   return { data, layout, provenance: provenance({ params: { figure: "histograms", bins } }) };
 }
@@ -926,38 +938,21 @@ function scatterPanel(
   ciphers: { label: string; image: MedImage }[],
   seed: number,
 ): Figure {
-  const panels = [{ label: "plain", image: plain }, ...ciphers];
-  const cols = 3, rowsN = Math.ceil(panels.length / cols);
-  const data: Record<string, unknown>[] = [];
-  const layout: Record<string, unknown> = {
-    title: { text: "Horizontally adjacent pixel pairs (2,000 sampled; r over all pairs)" },
-    showlegend: false,
-    grid: { rows: rowsN, columns: cols, pattern: "independent" },
-    height: 280 * rowsN,
-    annotations: [] as unknown[],
-  };
-  panels.forEach((p, i) => {
-    const s = correlationScatter(p.image, "horizontal", 2000, seed);
-    const ax = i === 0 ? "" : String(i + 1);
-    data.push({
-      type: "scattergl",
-      mode: "markers",
-      x: s.x,
-      y: s.y,
-      xaxis: `x${ax}`,
-      yaxis: `y${ax}`,
-      marker: { size: 2, color: COLORS[i % COLORS.length] },
-    });
-    (layout.annotations as unknown[]).push({
-      text: p.label,
-      xref: `x${ax} domain`,
-      yref: `y${ax} domain`,
-      x: 0.5,
-      y: 1.12,
-      showarrow: false,
-      font: { size: 11 },
-    });
-  });
+  const { data, layout } = panelGrid(
+    [{ label: "plain", image: plain }, ...ciphers],
+    "Horizontally adjacent pixel pairs (2,000 sampled; r over all pairs)",
+    280,
+    (p, i) => {
+      const s = correlationScatter(p.image, "horizontal", 2000, seed);
+      return {
+        type: "scattergl",
+        mode: "markers",
+        x: s.x,
+        y: s.y,
+        marker: { size: 2, color: COLORS[i % COLORS.length] },
+      };
+    },
+  );
   return {
     data,
     layout,
@@ -972,30 +967,19 @@ function npcrUaciFigure(records: ImageRecord[], set: "16-bit" | "8-bit", n: numb
   const data: Record<string, unknown>[] = [];
   labels.forEach((l, i) => {
     const rs = recs.filter((r) => r.cipher === l);
-    data.push({
+    const box = (y: number[], axis: "" | "2") => ({
       type: "box",
       boxpoints: "all",
       jitter: 0.4,
       pointpos: 0,
       name: l,
-      y: rs.map((r) => r.plaintext.npcr),
-      xaxis: "x",
-      yaxis: "y",
+      y,
+      xaxis: `x${axis}`,
+      yaxis: `y${axis}`,
       marker: { color: COLORS[i % COLORS.length], size: 4 },
       showlegend: false,
     });
-    data.push({
-      type: "box",
-      boxpoints: "all",
-      jitter: 0.4,
-      pointpos: 0,
-      name: l,
-      y: rs.map((r) => r.plaintext.uaci),
-      xaxis: "x2",
-      yaxis: "y2",
-      marker: { color: COLORS[i % COLORS.length], size: 4 },
-      showlegend: false,
-    });
+    data.push(box(rs.map((r) => r.plaintext.npcr), ""), box(rs.map((r) => r.plaintext.uaci), "2"));
   });
   const shapes: Record<string, unknown>[] = [];
   const dash = ["dash", "dot", "dashdot"];

@@ -32,7 +32,7 @@ import {
   orbitSeparation,
 } from "../chaos/mod.ts";
 import { psnr, ssim } from "../metrics/similarity.ts";
-import { correlations } from "../metrics/correlation.ts";
+import { correlations, pearson } from "../metrics/correlation.ts";
 import { shannonEntropy } from "../metrics/entropy.ts";
 import { npcr, uaci } from "../metrics/differential.ts";
 import * as tf from "@tensorflow/tfjs";
@@ -447,23 +447,6 @@ export async function evaluateVariant(
     rows.push(row);
   }
   return aq.from(rows);
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - ma) * (b[i] - mb);
-    da += (a[i] - ma) ** 2;
-    db += (b[i] - mb) ** 2;
-  }
-  return da && db ? num / Math.sqrt(da * db) : 0;
 }
 
 /**

@@ -49,6 +49,36 @@ export function pairCount(width: number, height: number, dir: Direction): number
 }
 
 /**
+ * Pearson's correlation of two equally long sequences (e.g. a plain image and a wrong-key
+ * decryption of it); 0 when either is constant.
+ *
+ * @param a first sequence
+ * @param b second sequence, same length
+ * @returns r in [−1, 1]
+ * @example
+ * ```ts
+ * import { pearson } from "./correlation.ts";
+ * console.log(pearson([1, 2, 3], [6, 4, 2])); // -1
+ * ```
+ */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ma = 0, mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= a.length;
+  mb /= b.length;
+  let num = 0, da = 0, db = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - ma) * (b[i] - mb);
+    da += (a[i] - ma) ** 2;
+    db += (b[i] - mb) ** 2;
+  }
+  return da && db ? num / Math.sqrt(da * db) : 0;
+}
+
+/**
  * Pearson correlation of all adjacent pixel pairs in one direction (pixel (x, y) with
  * (x+1, y), (x, y+1) or (x+1, y+1)). NaN when either side is constant.
  *

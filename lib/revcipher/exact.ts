@@ -220,7 +220,20 @@ export function padEven(img: MedImage): { data: Float64Array; W: number; H: numb
   return { data, W, H };
 }
 
-function metaOf(img: MedImage): Pick<RevHeader, "modality" | "pixelSpacing" | "rescale"> {
+/**
+ * The optional metadata (modality, pixel spacing, rescale) a cipher header carries over from the
+ * plain image, copied.
+ *
+ * @param img the plain image
+ * @returns the fields present on `img`
+ * @example
+ * ```ts
+ * import { metaOf } from "./exact.ts";
+ * import { medImage } from "../image/types.ts";
+ * console.log(metaOf(medImage(new Uint8Array(4), 2, 2, { modality: "CT" }))); // { modality: "CT" }
+ * ```
+ */
+export function metaOf(img: MedImage): Pick<RevHeader, "modality" | "pixelSpacing" | "rescale"> {
   return {
     ...(img.modality !== undefined ? { modality: img.modality } : {}),
     ...(img.pixelSpacing !== undefined

@@ -30,7 +30,7 @@ import {
   toTfParams,
 } from "./model.ts";
 import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
-import { containerBits, padEven } from "./exact.ts";
+import { containerBits, metaOf, padEven } from "./exact.ts";
 import { backendInfo, initBackend } from "../nn/backend.ts";
 
 async function ensureBackend(): Promise<void> {
@@ -137,11 +137,7 @@ export async function encryptPaper(
       check: toHex(await ck.checkValue()),
       model: model.id,
       alpha: alphaValues,
-      ...(img.modality !== undefined ? { modality: img.modality } : {}),
-      ...(img.pixelSpacing !== undefined
-        ? { pixelSpacing: [...img.pixelSpacing] as [number, number] }
-        : {}),
-      ...(img.rescale !== undefined ? { rescale: { ...img.rescale } } : {}),
+      ...metaOf(img),
     },
   };
 }

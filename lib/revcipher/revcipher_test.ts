@@ -8,7 +8,7 @@ import { type MedImage, medImage } from "../image/types.ts";
 import { loadClinicalSamples } from "../datasets/clinical.ts";
 import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
 import { psnr, ssim } from "../metrics/similarity.ts";
-import { correlations } from "../metrics/correlation.ts";
+import { correlations, pearson } from "../metrics/correlation.ts";
 import { shannonEntropy } from "../metrics/entropy.ts";
 import { uaci } from "../metrics/differential.ts";
 import { initBackend } from "../nn/backend.ts";
@@ -215,23 +215,6 @@ Deno.test("paper variant: decryption PSNR and SSIM on held-out images; wrong key
   assert.ok(mean(ss) > 0.8, `mean SSIM ${mean(ss)}`);
   assert.ok(Math.max(...wrongS) < 0.1 && Math.max(...wrongC) < 0.15, `${wrongS} ${wrongC}`);
 });
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - ma) * (b[i] - mb);
-    da += (a[i] - ma) ** 2;
-    db += (b[i] - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db || 1);
-}
 
 Deno.test("flipping one bit of the user key changes ≥ 99 % of cipher pixels (both variants, 8 and 16 bit)", async () => {
   const model = await loadDefaultModel();
