@@ -91,83 +91,84 @@ Deno.test("checkOutputs reports a missing output and an oversized one", () => {
   assert.match(problems[0], /cell 0: output is .* MB, over the/);
 });
 
-Deno.test({
-  name: "runNotebook loses no output over 10 runs of a 10-cell printing notebook",
-  ignore: !hasNbclient,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "nbtest-" });
-    try {
-      const jp = join(dir, "jupyter");
-      await writeKernelspec(jp);
-      const path = join(dir, "printing.ipynb");
-      await Deno.writeTextFile(
-        path,
-        JSON.stringify(notebook(PRINTING_CELLS.map(([s]) => code(s)))),
-      );
-      const runs = Number(Deno.env.get("NOTEBOOK_TEST_RUNS") ?? "10");
-      let lost = 0, late = 0;
-      // Two at a time: the machine has 2 cores; each run starts its own kernel.
-      for (let r = 0; r < runs; r += 2) {
-        const batch = await Promise.all(
-          [r, r + 1].filter((k) => k < runs).map((k) =>
-            runNotebook(path, { outDir: join(dir, `out-${k}`), jupyterPath: jp, timeout: 60 })
-          ),
-        );
-        for (const run of batch) {
-          assert.equal(run.ok, true, run.problems.join("; "));
-          late += run.lateOutputs;
-          const nb: Notebook = JSON.parse(await Deno.readTextFile(run.output));
-          PRINTING_CELLS.forEach(([, marker], i) => {
-            if (!textOf(nb.cells[i]).includes(marker)) lost++;
-          });
-        }
+/**
+ * A Jupyter execution test: a temporary folder with a Deno kernelspec, the notebook written into
+ * it, and `fn` given what `runNotebook` needs; the folder is removed afterwards.
+ */
+function jupyterTest(
+  name: string,
+  cells: NotebookCell[],
+  fn: (path: string, dir: string, jupyterPath: string) => Promise<void>,
+) {
+  Deno.test({
+    name,
+    ignore: !hasNbclient,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "nbtest-" });
+      try {
+        const jp = join(dir, "jupyter");
+        await writeKernelspec(jp);
+        const path = join(dir, "test.ipynb");
+        await Deno.writeTextFile(path, JSON.stringify(notebook(cells)));
+        await fn(path, dir, jp);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
-      console.log(
-        `notebooks_test: ${runs} runs × ${PRINTING_CELLS.length} cells: ${lost} outputs lost, ` +
-          `${late} late outputs recovered by routing`,
-      );
-      assert.equal(lost, 0);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+    },
+  });
+}
 
-Deno.test({
-  name: "a failing cell fails the run, naming the cell and the error",
-  ignore: !hasNbclient,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "nbtest-" });
-    try {
-      const jp = join(dir, "jupyter");
-      await writeKernelspec(jp);
-      const path = join(dir, "failing.ipynb");
-      await Deno.writeTextFile(
-        path,
-        JSON.stringify(notebook([
-          code('console.log("before");'),
-          code('throw new Error("boom-42 in the second cell");'),
-          code('console.log("after");'),
-        ])),
+jupyterTest(
+  "runNotebook loses no output over 10 runs of a 10-cell printing notebook",
+  PRINTING_CELLS.map(([s]) => code(s)),
+  async (path, dir, jp) => {
+    const runs = Number(Deno.env.get("NOTEBOOK_TEST_RUNS") ?? "10");
+    let lost = 0, late = 0;
+    // Two at a time: the machine has 2 cores; each run starts its own kernel.
+    for (let r = 0; r < runs; r += 2) {
+      const batch = await Promise.all(
+        [r, r + 1].filter((k) => k < runs).map((k) =>
+          runNotebook(path, { outDir: join(dir, `out-${k}`), jupyterPath: jp, timeout: 60 })
+        ),
       );
-      const run = await runNotebook(path, {
-        outDir: join(dir, "out"),
-        jupyterPath: jp,
-        timeout: 60,
-      });
-      assert.equal(run.ok, false);
-      assert.equal(run.problems.length, 1, run.problems.join("; "));
-      assert.match(run.problems[0], /^cell 1: .*boom-42 in the second cell/);
-      // The partial notebook is written for inspection; the cell after the failure did not run.
-      const nb: Notebook = JSON.parse(await Deno.readTextFile(run.output));
-      assert.ok(textOf(nb.cells[0]).includes("before"));
-      assert.equal(textOf(nb.cells[2]).includes("after"), false);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+      for (const run of batch) {
+        assert.equal(run.ok, true, run.problems.join("; "));
+        late += run.lateOutputs;
+        const nb: Notebook = JSON.parse(await Deno.readTextFile(run.output));
+        PRINTING_CELLS.forEach(([, marker], i) => {
+          if (!textOf(nb.cells[i]).includes(marker)) lost++;
+        });
+      }
     }
+    console.log(
+      `notebooks_test: ${runs} runs × ${PRINTING_CELLS.length} cells: ${lost} outputs lost, ` +
+        `${late} late outputs recovered by routing`,
+    );
+    assert.equal(lost, 0);
   },
-});
+);
+
+jupyterTest(
+  "a failing cell fails the run, naming the cell and the error",
+  [
+    code('console.log("before");'),
+    code('throw new Error("boom-42 in the second cell");'),
+    code('console.log("after");'),
+  ],
+  async (path, dir, jp) => {
+    const run = await runNotebook(path, {
+      outDir: join(dir, "out"),
+      jupyterPath: jp,
+      timeout: 60,
+    });
+    assert.equal(run.ok, false);
+    assert.equal(run.problems.length, 1, run.problems.join("; "));
+    assert.match(run.problems[0], /^cell 1: .*boom-42 in the second cell/);
+    // The partial notebook is written for inspection; the cell after the failure did not run.
+    const nb: Notebook = JSON.parse(await Deno.readTextFile(run.output));
+    assert.ok(textOf(nb.cells[0]).includes("before"));
+    assert.equal(textOf(nb.cells[2]).includes("after"), false);
+  },
+);
