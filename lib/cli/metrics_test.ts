@@ -1,26 +1,11 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { medImage } from "../image/types.ts";
 import { readImage, writeImage } from "../image/mod.ts";
 import { aesCtrFixedCipher } from "../metrics/baseline_ciphers.ts";
 import { pairMetrics } from "../metrics/suite.ts";
+import { medcrypt, ROOT } from "./_test_util.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-async function cli(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tasks/medcrypt.ts", "cipher-metrics", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+const cli = (...args: string[]) => medcrypt("cipher-metrics", ...args);
 
 Deno.test("cipher-metrics --json: exact keys and hand-computed values on a tiny 8-bit PNG pair", async () => {
   const dir = await Deno.makeTempDir();
