@@ -2,16 +2,7 @@ import assert from "node:assert/strict";
 import { MedCryptError } from "../core/errors.ts";
 import { decodeDicom, encodeDicom, readDicomInfo } from "./dicom.ts";
 import { medImage } from "./types.ts";
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, `expected MedCryptError, got ${e}`);
-    return e.code;
-  }
-  assert.fail("expected an error");
-}
+import { errorCode } from "./_test_util.ts";
 
 /** Writes DICOM elements by hand. `explicit` chooses explicit or implicit VR (little endian). */
 class Builder {
@@ -176,7 +167,7 @@ Deno.test("Secondary Capture writer round-trips 8- and 16-bit images", () => {
 });
 
 Deno.test("bad DICOM: not DICOM, truncated pixel data, missing rows", () => {
-  assert.equal(code(() => decodeDicom(new Uint8Array(200))), "bad-format");
+  assert.equal(errorCode(() => decodeDicom(new Uint8Array(200))), "bad-format");
   const body = imageBody(
     true,
     { bits: 16, stored: 16, high: 15, signed: 0, photo: "MONOCHROME2" },
@@ -188,7 +179,7 @@ Deno.test("bad DICOM: not DICOM, truncated pixel data, missing rows", () => {
   );
   const full = part10("1.2.840.10008.1.2.1", body);
   const short = full.slice(0, full.length - 2);
-  assert.ok(["truncated", "corrupt"].includes(code(() => decodeDicom(short))));
+  assert.ok(["truncated", "corrupt"].includes(errorCode(() => decodeDicom(short))));
   const noRows = part10("1.2.840.10008.1.2.1", new Builder(true).us(0x0028, 0x0011, 3).bytes);
-  assert.equal(code(() => decodeDicom(noRows)), "bad-format");
+  assert.equal(errorCode(() => decodeDicom(noRows)), "bad-format");
 });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { MedCryptError } from "../core/errors.ts";
 import {
   decodeNpy,
   decodeNpyArray,
@@ -9,6 +8,7 @@ import {
   readNpyHeader,
 } from "./npy.ts";
 import { medImage } from "./types.ts";
+import { errorCode } from "./_test_util.ts";
 
 /** Builds an NPY file by hand: magic, version, header length, header text, data. */
 function npy(version: 1 | 2 | 3, dict: string, data: number[]): Uint8Array {
@@ -22,16 +22,6 @@ function npy(version: 1 | 2 | 3, dict: string, data: number[]): Uint8Array {
   out.set(header, pre);
   out.set(data, pre + header.length);
   return out;
-}
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, `expected MedCryptError, got ${e}`);
-    return e.code;
-  }
-  assert.fail("expected an error");
 }
 
 Deno.test("hand-made <u2 v1.0 file: values, shape, bit depth", () => {
@@ -134,7 +124,7 @@ Deno.test("conversion rules: b1, i1, i2 with negatives, f4 integral, f8 quantize
     assert.ok(Math.abs(f8.data[i] * slope + intercept - vals[i]) <= slope / 2 + 1e-12);
   }
   assert.equal(
-    code(() =>
+    errorCode(() =>
       ndArrayToImage({ dtype: "f8", shape: [1, 2], data: new Float64Array([0.5, 1]) }, {
         floats: "refuse",
       })
@@ -142,11 +132,15 @@ Deno.test("conversion rules: b1, i1, i2 with negatives, f4 integral, f8 quantize
     "bad-values",
   );
   assert.equal(
-    code(() => ndArrayToImage({ dtype: "f4", shape: [1, 2], data: new Float32Array([0, NaN]) })),
+    errorCode(() =>
+      ndArrayToImage({ dtype: "f4", shape: [1, 2], data: new Float32Array([0, NaN]) })
+    ),
     "bad-values",
   );
   assert.equal(
-    code(() => ndArrayToImage({ dtype: "i4", shape: [1, 2], data: new Int32Array([0, 70000]) })),
+    errorCode(() =>
+      ndArrayToImage({ dtype: "i4", shape: [1, 2], data: new Int32Array([0, 70000]) })
+    ),
     "bad-values",
   );
 });
@@ -156,45 +150,47 @@ Deno.test("shapes: singleton axes dropped, stacks and 1-D refused", () => {
   assert.equal(a.width, 3);
   assert.equal(a.height, 2);
   assert.equal(
-    code(() => ndArrayToImage({ dtype: "u1", shape: [2, 2, 3], data: new Uint8Array(12) })),
+    errorCode(() => ndArrayToImage({ dtype: "u1", shape: [2, 2, 3], data: new Uint8Array(12) })),
     "not-an-image",
   );
   assert.equal(
-    code(() => ndArrayToImage({ dtype: "u1", shape: [4], data: new Uint8Array(4) })),
+    errorCode(() => ndArrayToImage({ dtype: "u1", shape: [4], data: new Uint8Array(4) })),
     "not-an-image",
   );
 });
 
 Deno.test("bad files are refused with typed errors", () => {
   const good = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }";
-  assert.equal(code(() => decodeNpy(new Uint8Array([1, 2, 3]))), "bad-format");
+  assert.equal(errorCode(() => decodeNpy(new Uint8Array([1, 2, 3]))), "bad-format");
   const v9 = npy(1, good, [1, 2, 3, 4]);
   v9[6] = 9;
-  assert.equal(code(() => decodeNpy(v9)), "unsupported-version");
-  assert.equal(code(() => decodeNpy(npy(1, good, [1, 2, 3]))), "truncated");
-  assert.equal(code(() => decodeNpy(npy(1, good, [1, 2, 3, 4, 5]))), "bad-format");
+  assert.equal(errorCode(() => decodeNpy(v9)), "unsupported-version");
+  assert.equal(errorCode(() => decodeNpy(npy(1, good, [1, 2, 3]))), "truncated");
+  assert.equal(errorCode(() => decodeNpy(npy(1, good, [1, 2, 3, 4, 5]))), "bad-format");
   assert.equal(
-    code(() => decodeNpy(npy(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", []))),
+    errorCode(() =>
+      decodeNpy(npy(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", []))
+    ),
     "unsupported-dtype",
   );
   assert.equal(
-    code(() =>
+    errorCode(() =>
       decodeNpy(npy(1, "{'descr': [('a', '<u2')], 'fortran_order': False, 'shape': (1,), }", []))
     ),
     "unsupported-dtype",
   );
   // a forged shape is caught before allocation
   assert.equal(
-    code(() =>
+    errorCode(() =>
       decodeNpy(npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999, 99999), }", []))
     ),
     "truncated",
   );
   const hugeHeader = npy(2, good, [1, 2, 3, 4]);
   new DataView(hugeHeader.buffer).setUint32(8, 0x7fffffff, true);
-  assert.equal(code(() => decodeNpy(hugeHeader)), "bad-header");
+  assert.equal(errorCode(() => decodeNpy(hugeHeader)), "bad-header");
   assert.equal(
-    code(() => decodeNpy(npy(1, "{'descr': '|u1', 'shape': (1,), }", [1]))),
+    errorCode(() => decodeNpy(npy(1, "{'descr': '|u1', 'shape': (1,), }", [1]))),
     "bad-header",
   );
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { MedCryptError } from "../core/errors.ts";
 import { decodeNpz, encodeNpz, extractNpzMember, listNpz, npzHeaders } from "./npz.ts";
+import { errorCode } from "./_test_util.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
@@ -13,16 +13,6 @@ const NUMPY_SAVEZ = hex(
 const NUMPY_SAVEZ_COMPRESSED = hex(
   "504b03042d000000080000002100a799dc85ffffffffffffffff07001400696d672e6e70790100100088000000000000004e000000000000009bec17ea1b10c9c850c650ad9e925a9c5ca46ea5a06e536aa4aea3a09e965f54529498179f5f94920a12774bcc294e058a17672416a402f91a463a0a469a3a0ab50a64032e460626066606160600504b03042d00000008000000210014479d64ffffffffffffffff0a0014006c6162656c732e6e707901001000980000000000000049000000000000009bec17ea1b10c9c850c650ad9e925a9c5ca46ea5a06e9369a1aea3a09e965f54529498179f5f94920a12774bcc294e058a17672416a402f91ac63a9a3a0ab50a14002e06286044a301504b01022d032d000000080000002100a799dc854e00000088000000070000000000000000000000800100000000696d672e6e7079504b01022d032d00000008000000210014479d6449000000980000000a00000000000000000000008001870000006c6162656c732e6e7079504b050600000000020002006d0000000c0100000000",
 );
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, `expected MedCryptError, got ${e}`);
-    return e.code;
-  }
-  assert.fail("expected an error");
-}
 
 Deno.test("numpy savez and savez_compressed files (zip64 local headers) decode", () => {
   for (const bytes of [NUMPY_SAVEZ, NUMPY_SAVEZ_COMPRESSED]) {
@@ -60,15 +50,15 @@ Deno.test("embedded PneumoniaMNIST archive lists and decodes", async () => {
 Deno.test("damaged archives: CRC, truncation, forged sizes, not-a-zip", () => {
   const bytes = NUMPY_SAVEZ.slice();
   bytes[150] ^= 0xff; // inside the img member (bytes 57..193) → CRC mismatch
-  assert.equal(code(() => decodeNpz(bytes)), "corrupt");
-  assert.equal(code(() => decodeNpz(NUMPY_SAVEZ.subarray(0, 300))), "truncated");
-  assert.equal(code(() => decodeNpz(new Uint8Array(40))), "bad-format");
+  assert.equal(errorCode(() => decodeNpz(bytes)), "corrupt");
+  assert.equal(errorCode(() => decodeNpz(NUMPY_SAVEZ.subarray(0, 300))), "truncated");
+  assert.equal(errorCode(() => decodeNpz(new Uint8Array(40))), "bad-format");
   // forge the deflated member's uncompressed size (central directory, offset of size field)
   const forged = NUMPY_SAVEZ_COMPRESSED.slice();
   const entries = listNpz(forged);
   const cd = forged.length - 22 - 2 * 46 - "img.npy".length - "labels.npy".length;
   new DataView(forged.buffer).setUint32(cd + 24, 0xfffffff0, true);
   assert.equal(listNpz(forged)[0].size, 0xfffffff0);
-  assert.equal(code(() => extractNpzMember(forged, listNpz(forged)[0])), "bad-format");
+  assert.equal(errorCode(() => extractNpzMember(forged, listNpz(forged)[0])), "bad-format");
   assert.equal(entries[0].size, 0x88);
 });

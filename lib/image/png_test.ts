@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { MedCryptError } from "../core/errors.ts";
 import { decodeNpy } from "./npy.ts";
 import { decodePng, encodePng, readPngHeader } from "./png.ts";
 import { medImage } from "./types.ts";
+import { errorCode } from "./_test_util.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
@@ -25,16 +25,6 @@ const GREY1 = hex(
 const GA8 = hex(
   "89504e470d0a1a0a0000000d49484452000000020000000108040000005e2bb7010000000d49444154789c6360ffcfc9000003300110523a32140000000049454e44ae426082",
 ); // 2×1 grey+alpha: (7,255) (9,0)
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, `expected MedCryptError, got ${e}`);
-    return e.code;
-  }
-  assert.fail("expected an error");
-}
 
 Deno.test("hand-made grey PNGs: 8-bit, 16-bit, 1-bit", () => {
   const g8 = decodePng(GREY8);
@@ -77,24 +67,24 @@ Deno.test("embedded 16-bit CT: NPY → PNG → NPY values and bit depth identica
 });
 
 Deno.test("bad PNGs: signature, truncation, forged size, bad CRC, lying IDAT", () => {
-  assert.equal(code(() => decodePng(new Uint8Array(20))), "bad-format");
-  assert.equal(code(() => decodePng(GREY8.subarray(0, GREY8.length - 12))), "truncated");
-  assert.equal(code(() => decodePng(GREY8.subarray(0, 40))), "truncated");
+  assert.equal(errorCode(() => decodePng(new Uint8Array(20))), "bad-format");
+  assert.equal(errorCode(() => decodePng(GREY8.subarray(0, GREY8.length - 12))), "truncated");
+  assert.equal(errorCode(() => decodePng(GREY8.subarray(0, 40))), "truncated");
   const huge = GREY8.slice();
   new DataView(huge.buffer).setUint32(16, 100000); // width 100000 × height 2: fine by the cap…
   new DataView(huge.buffer).setUint32(20, 100000); // …but 10^10 pixels is not
-  assert.equal(code(() => decodePng(huge)), "bad-format");
+  assert.equal(errorCode(() => decodePng(huge)), "bad-format");
   // within the pixel cap, but 2 GiB of RGBA16 from 14 compressed bytes: refused before allocating
   const big = GREY8.slice();
   new DataView(big.buffer).setUint32(16, 16384);
   new DataView(big.buffer).setUint32(20, 16384);
   big[24] = 16;
   big[25] = 6;
-  assert.equal(code(() => decodePng(big)), "truncated");
+  assert.equal(errorCode(() => decodePng(big)), "truncated");
   const wide = GREY8.slice();
   new DataView(wide.buffer).setUint32(16, 3000); // header says 3000 wide; data holds 2
-  assert.equal(code(() => decodePng(wide)), "corrupt");
+  assert.equal(errorCode(() => decodePng(wide)), "corrupt");
   const crc = GREY8.slice();
   crc[crc.length - 20] ^= 1; // inside IDAT data
-  assert.equal(code(() => decodePng(crc)), "corrupt");
+  assert.equal(errorCode(() => decodePng(crc)), "corrupt");
 });
