@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendInfo, initBackend, setGradVariants, useBackend } from "./backend.ts";
+import {
+  backendInfo,
+  initBackend,
+  registerFastGradients,
+  restoreTfjsGradients,
+  setGradVariants,
+  useBackend,
+} from "./backend.ts";
 import { Rng } from "../core/random.ts";
 
 type Name = "cpu" | "wasm";
@@ -330,6 +337,78 @@ function smallModel(seed: number): tf.LayersModel {
   ) as tf.SymbolicTensor;
   return tf.model({ inputs: inp, outputs: out });
 }
+
+Deno.test("the fast Tile and FusedBatchNorm gradients (wasm and cpu) equal tfjs's own on cpu within 1e-4", async () => {
+  await initBackend();
+  assert.ok(backendInfo().registeredGradients.includes("Tile"));
+  assert.ok(backendInfo().registeredGradients.includes("FusedBatchNorm"));
+  const rng = new Rng(21);
+  // tile of a layer-norm-like gain over a batch, and of a rank-2 tensor with every axis tiled
+  const tileShapes = [[1, 1, 6], [3, 4]];
+  const tileReps = [[5, 7, 1], [2, 3]];
+  const tileW = tileShapes.map((s, k) =>
+    randn(
+      rng,
+      s.reduce((a, b) => a * b, 1) *
+        tileReps[k].reduce((a, b) => a * b, 1),
+    )
+  );
+  const tileX = tileShapes.map((s) => randn(rng, s.reduce((a, b) => a * b, 1)));
+  // batch norm over [n, h, w, c] with rank-1 moments, as tfjs-layers calls it (all five gradients;
+  // tfjs's own gradient fails for rank-4 moments, so that case is not compared)
+  const bnX = randn(rng, 4 * 3 * 3 * 5), bnW = randn(rng, 4 * 3 * 3 * 5);
+  const pos = (a: Float32Array) => a.map((v) => 0.5 + Math.abs(v));
+  const bnP = [randn(rng, 5), pos(randn(rng, 5)), randn(rng, 5), randn(rng, 5)];
+  const run = async (names: Name[]) => {
+    const out = new Map<Name, Float32Array[]>();
+    for (const n of names) {
+      const tile = await Promise.all(
+        tileShapes.map((s, k) =>
+          gradsOn([n], [s], [tileX[k]], (x) =>
+            tf.tile(x, tileReps[k]).mul(
+              tf.tensor(tileW[k], s.map((d, i) => d * tileReps[k][i])),
+            ).sum())
+        ),
+      );
+      const bn = await gradsOn(
+        [n],
+        [[4, 3, 3, 5], [5], [5], [5], [5]],
+        [bnX, ...bnP],
+        (x, mean, variance, offset, scale) =>
+          tf.batchNorm(x, mean, tf.abs(variance).add(0.1), offset, scale, 1e-3)
+            .mul(tf.tensor(bnW, [4, 3, 3, 5])).sum(),
+      );
+      out.set(n, [
+        ...tile.flatMap((t) => t.get(n)!),
+        ...bn.get(n)!,
+      ]);
+    }
+    return out;
+  };
+  const fast = await run(["wasm", "cpu"]);
+  const src = (k: string) => String(tf.getGradient(k)?.gradFunc);
+  const fastTile = src("Tile"), fastBn = src("FusedBatchNorm");
+  assert.deepEqual(restoreTfjsGradients(), ["Tile", "FusedBatchNorm"]);
+  // the reference really is another implementation
+  assert.notEqual(src("Tile"), fastTile);
+  assert.notEqual(src("FusedBatchNorm"), fastBn);
+  let ref: Float32Array[];
+  try {
+    ref = (await run(["cpu"])).get("cpu")!;
+  } finally {
+    registerFastGradients();
+  }
+  for (const n of ["wasm", "cpu"] as const) {
+    const got = fast.get(n)!;
+    assert.equal(got.length, ref.length);
+    got.forEach((g, i) =>
+      assert.ok(relErr(g, ref[i]) < 1e-4, `${n} grad ${i}: ${relErr(g, ref[i])}`)
+    );
+  }
+  // and the fast gradients are back in place
+  assert.equal(src("Tile"), fastTile);
+  assert.equal(src("FusedBatchNorm"), fastBn);
+});
 
 Deno.test("a full training step of a layers model gives the same weights on wasm and cpu", async () => {
   const rng = new Rng(11);

@@ -37,8 +37,6 @@ export {
   MultiHeadSelfAttention,
   PolyActivation,
   PositionEmbedding,
-  registerFastBatchNormGradient,
-  registerFastTileGradient,
 } from "./models_layers.ts";
 
 /** The architectures {@linkcode buildModel} knows. */
