@@ -34,6 +34,12 @@ export interface AugmentOptions {
   shift?: number;
   /** Random horizontal flips (default false). */
   flip?: boolean;
+  /** Maximum random rotation in degrees, either way (bilinear, edges repeated; default 0). */
+  rotate?: number;
+  /** Maximum random zoom as a fraction: scale drawn from `[1 - zoom, 1 + zoom]` (default 0). */
+  zoom?: number;
+  /** Maximum random contrast/brightness change as a fraction (default 0). */
+  intensity?: number;
 }
 
 /** Options of {@linkcode train}. */
@@ -62,6 +68,13 @@ export interface TrainOptions {
   classes?: number;
   /** Run at most this many epochs in this call (a time-boxed step; a later call resumes). */
   maxEpochsThisCall?: number;
+  /**
+   * Learning-rate schedule over `epochs`: `constant` (default), or `cosine` (from `learningRate`
+   * down to 1% of it at the last epoch, annealed per step).
+   */
+  schedule?: "constant" | "cosine";
+  /** Label smoothing of the one-hot targets (default 0). */
+  labelSmoothing?: number;
 }
 
 /** One epoch of the training log. */
@@ -169,7 +182,9 @@ export function imagesTensor(
     }
     const src = set.images.subarray(i * size, (i + 1) * size);
     const dst = x.subarray(j * size, (j + 1) * size);
-    if (augment && rng && (shift > 0 || augment.flip)) {
+    if (augment && rng && (augment.rotate || augment.zoom || augment.intensity)) {
+      affineAugment(src, dst, h, w, c, augment, rng);
+    } else if (augment && rng && (shift > 0 || augment.flip)) {
       const dy = shift ? rng.int(2 * shift + 1) - shift : 0;
       const dx = shift ? rng.int(2 * shift + 1) - shift : 0;
       const flip = augment.flip ? rng.next() < 0.5 : false;
@@ -192,6 +207,47 @@ export function imagesTensor(
   const r = tf.image.resizeBilinear(t, [inputSize, inputSize]);
   t.dispose();
   return r;
+}
+
+/**
+ * One image through a random affine map (flip, rotation, zoom, shift; bilinear sampling, edges
+ * repeated) and a random contrast/brightness change, written as floats in [0, 1].
+ */
+function affineAugment(
+  src: Uint8Array,
+  dst: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  a: AugmentOptions,
+  rng: Rng,
+): void {
+  const u = () => 2 * rng.next() - 1;
+  const flip = a.flip ? rng.next() < 0.5 : false;
+  const angle = ((a.rotate ?? 0) * Math.PI / 180) * u();
+  const scale = 1 + (a.zoom ?? 0) * u();
+  const dy = (a.shift ?? 0) * u(), dx = (a.shift ?? 0) * u();
+  const contrast = 1 + (a.intensity ?? 0) * u(), bright = (a.intensity ?? 0) * 0.5 * u();
+  const cos = Math.cos(angle) / scale, sin = Math.sin(angle) / scale;
+  const cy = (h - 1) / 2, cx = (w - 1) / 2;
+  for (let yy = 0; yy < h; yy++) {
+    for (let xx = 0; xx < w; xx++) {
+      // inverse map: output pixel -> source coordinates
+      const ox = (flip ? w - 1 - xx : xx) - cx - dx, oy = yy - cy - dy;
+      const sx = Math.min(w - 1, Math.max(0, cos * ox + sin * oy + cx));
+      const sy = Math.min(h - 1, Math.max(0, -sin * ox + cos * oy + cy));
+      const x0 = Math.floor(sx), y0 = Math.floor(sy);
+      const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
+      const fx = sx - x0, fy = sy - y0;
+      for (let ch = 0; ch < c; ch++) {
+        const v =
+          (1 - fy) * ((1 - fx) * src[(y0 * w + x0) * c + ch] + fx * src[(y0 * w + x1) * c + ch]) +
+          fy * ((1 - fx) * src[(y1 * w + x0) * c + ch] + fx * src[(y1 * w + x1) * c + ch]);
+        const g = (v / 255 - 0.5) * contrast + 0.5 + bright;
+        dst[(yy * w + xx) * c + ch] = Math.min(1, Math.max(0, g));
+      }
+    }
+  }
 }
 
 function oneHot(set: LabeledSet, indices: ArrayLike<number>, classes: number): tf.Tensor2D {
@@ -313,6 +369,8 @@ export async function train(
     augment,
     checkpointDir,
     classes = 2,
+    schedule = "constant",
+    labelSmoothing = 0,
   } = options;
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new MedCryptError("bad-argument", `epochs must be a positive integer, not ${epochs}`);
@@ -322,8 +380,9 @@ export async function train(
     throw new MedCryptError("bad-argument", "early stopping (patience) needs a validation set");
   }
   const inputSize = model.inputs[0].shape[1] ?? data.height;
+  const optimizer = tf.train.adam(learningRate);
   model.compile({
-    optimizer: tf.train.adam(learningRate),
+    optimizer,
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
@@ -353,6 +412,9 @@ export async function train(
     patience: patience ?? null,
     augment: augment ?? null,
     classes,
+    // only recorded when set, so checkpoints of runs without them keep their fingerprint
+    ...(schedule !== "constant" ? { schedule } : {}),
+    ...(labelSmoothing ? { labelSmoothing } : {}),
   });
   let state: State = {
     fingerprint,
@@ -402,7 +464,17 @@ export async function train(
     for (let s = 0; s < data.n; s += batchSize) {
       const idx = order.subarray(s, Math.min(data.n, s + batchSize));
       const x = imagesTensor(data, idx, inputSize, augment, rng);
-      const y = oneHot(data, idx, classes);
+      if (schedule === "cosine") {
+        const t = ((epoch - 1) * stepsPerEpoch + s / batchSize) / (epochs * stepsPerEpoch);
+        // AdamOptimizer reads its learningRate field at every step
+        (optimizer as unknown as { learningRate: number }).learningRate = learningRate *
+          (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * t)));
+      }
+      const y1 = oneHot(data, idx, classes);
+      const y = labelSmoothing
+        ? tf.tidy(() => y1.mul(1 - labelSmoothing).add(labelSmoothing / classes))
+        : y1;
+      if (y !== y1) y1.dispose();
       const [loss, acc] = await model.trainOnBatch(x, y) as number[];
       x.dispose();
       y.dispose();
