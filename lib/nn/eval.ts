@@ -62,6 +62,60 @@ export interface Evaluation {
   reliability: ReliabilityBin[];
   /** The class-1 probabilities. */
   probs: Float32Array;
+  /** Decision threshold on P(class 1) of the `…AtThreshold` fields (0.5 unless given). */
+  threshold: number;
+  /** Fraction correct when predicting class 1 iff P(class 1) > `threshold`. */
+  accuracyAtThreshold: number;
+  /** Balanced accuracy at `threshold`. */
+  balancedAccuracyAtThreshold: number;
+  /** `confusion[true][predicted]` at `threshold`. */
+  confusionAtThreshold: number[][];
+}
+
+/**
+ * The decision threshold on P(class 1) that maximises balanced accuracy on a labelled set — meant
+ * for a validation split, never the test split. Candidates are the midpoints between consecutive
+ * distinct probabilities; ties go to the one closest to 0.5.
+ *
+ * @param p1 class-1 probabilities
+ * @param labels 0/1 labels
+ * @returns the threshold (0.5 when the set has a single class)
+ * @example
+ * ```ts
+ * import { chooseThreshold } from "./eval.ts";
+ * console.log(chooseThreshold(Float32Array.from([0.6, 0.7, 0.9, 0.95]), [0, 0, 1, 1])); // 0.8
+ * ```
+ */
+export function chooseThreshold(p1: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = labels.length;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += labels[i] ? 1 : 0;
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return 0.5;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p1[a] - p1[b]);
+  // threshold below everything: all predicted 1
+  let tp = pos, tn = 0;
+  let best = 0.5, bestScore = -1;
+  const consider = (t: number) => {
+    const score = (tp / pos + tn / neg) / 2;
+    if (
+      score > bestScore + 1e-12 ||
+      (Math.abs(score - bestScore) <= 1e-12 && Math.abs(t - 0.5) < Math.abs(best - 0.5))
+    ) {
+      bestScore = score;
+      best = t;
+    }
+  };
+  consider(Math.min(0.5, p1[order[0]] / 2));
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    if (labels[i]) tp--;
+    else tn++;
+    if (k + 1 < n && p1[order[k + 1]] === p1[i]) continue;
+    const next = k + 1 < n ? p1[order[k + 1]] : (1 + p1[i]) / 2;
+    consider((p1[i] + next) / 2);
+  }
+  return best;
 }
 
 /**
@@ -70,6 +124,7 @@ export interface Evaluation {
  * @param probs `n × 2` probabilities, row-major
  * @param labels `n` labels (0/1)
  * @param bins reliability bins (default 10)
+ * @param threshold decision threshold of the `…AtThreshold` fields (default 0.5)
  * @returns the {@linkcode Evaluation}
  * @example
  * ```ts
@@ -82,6 +137,7 @@ export function evaluateProbs(
   probs: Float32Array,
   labels: ArrayLike<number>,
   bins = 10,
+  threshold = 0.5,
 ): Evaluation {
   const n = labels.length;
   if (probs.length !== 2 * n) {
@@ -123,6 +179,9 @@ export function evaluateProbs(
       observed: count ? sy / count : NaN,
     });
   }
+  const predT = Uint8Array.from(p1, (v) => (v > threshold ? 1 : 0));
+  let okT = 0;
+  for (let i = 0; i < n; i++) if (predT[i] === labels[i]) okT++;
   return {
     n,
     accuracy: ok / n,
@@ -135,6 +194,10 @@ export function evaluateProbs(
     ece: expectedCalibrationError(labels, p1, bins),
     reliability,
     probs: p1,
+    threshold,
+    accuracyAtThreshold: okT / n,
+    balancedAccuracyAtThreshold: both ? balancedAccuracy(labels, predT, 2) : NaN,
+    confusionAtThreshold: confusionMatrix(labels, predT, 2),
   };
 }
 
@@ -143,6 +206,7 @@ export function evaluateProbs(
  *
  * @param model a binary softmax classifier
  * @param set images and labels
+ * @param options decision threshold of the `…AtThreshold` fields (default 0.5)
  * @returns the {@linkcode Evaluation}
  * @example
  * ```ts
@@ -154,10 +218,30 @@ export function evaluateProbs(
  * console.log(r.n); // 270
  * ```
  */
-export function evaluate(model: tf.LayersModel, set: LabeledSet): Evaluation {
+export function evaluate(
+  model: tf.LayersModel,
+  set: LabeledSet,
+  options: { threshold?: number } = {},
+): Evaluation {
+  return evaluateProbs(predictProbs(model, set), labelsOf(set), 10, options.threshold);
+}
+
+/**
+ * The first label of every record of a set.
+ *
+ * @param set a labelled set
+ * @returns `n` labels
+ * @example
+ * ```ts
+ * import { labelsOf } from "./eval.ts";
+ * const s = { images: new Uint8Array(2), labels: Uint8Array.from([1, 0]), n: 2, height: 1, width: 1, channels: 1, labelWidth: 1 };
+ * console.log(labelsOf(s)); // Uint8Array(2) [ 1, 0 ]
+ * ```
+ */
+export function labelsOf(set: LabeledSet): Uint8Array {
   const labels = new Uint8Array(set.n);
   for (let i = 0; i < set.n; i++) labels[i] = set.labels[i * set.labelWidth];
-  return evaluateProbs(predictProbs(model, set), labels);
+  return labels;
 }
 
 /**

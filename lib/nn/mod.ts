@@ -15,3 +15,4 @@ export * from "./train_io.ts";
 export * from "./train_zoo.ts";
 export * from "./eval.ts";
 export * from "./train_envelope.ts";
+export * from "./dpsgd.ts";

@@ -27,6 +27,7 @@ import { progress } from "../core/progress.ts";
 import { Rng } from "../core/random.ts";
 import type { LabeledSet } from "../datasets/medmnist.ts";
 import { loadModelFromDir, saveModelToDir } from "./train_io.ts";
+import { type DpOptions, dpSchedule, dpStep, poissonBatch } from "./dpsgd.ts";
 
 /** Data augmentation applied to training batches (seeded). */
 export interface AugmentOptions {
@@ -75,6 +76,11 @@ export interface TrainOptions {
   schedule?: "constant" | "cosine";
   /** Label smoothing of the one-hot targets (default 0). */
   labelSmoothing?: number;
+  /**
+   * Train with DP-SGD (`dpsgd.ts`): Poisson-sampled batches of expected size `batchSize`,
+   * per-record clipping, Gaussian noise. ε follows from `dpEpsilon` and `dpSchedule`.
+   */
+  dp?: DpOptions;
 }
 
 /** One epoch of the training log. */
@@ -371,6 +377,7 @@ export async function train(
     classes = 2,
     schedule = "constant",
     labelSmoothing = 0,
+    dp,
   } = options;
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new MedCryptError("bad-argument", `epochs must be a positive integer, not ${epochs}`);
@@ -415,6 +422,7 @@ export async function train(
     // only recorded when set, so checkpoints of runs without them keep their fingerprint
     ...(schedule !== "constant" ? { schedule } : {}),
     ...(labelSmoothing ? { labelSmoothing } : {}),
+    ...(dp ? { dp } : {}),
   });
   let state: State = {
     fingerprint,
@@ -451,7 +459,8 @@ export async function train(
     best = b.getWeights().map((w) => w.clone());
     b.dispose();
   }
-  const stepsPerEpoch = Math.ceil(data.n / batchSize);
+  const dpPlan = dp ? dpSchedule(data.n, batchSize, epochs) : undefined;
+  const stepsPerEpoch = dpPlan ? dpPlan.stepsPerEpoch : Math.ceil(data.n / batchSize);
   const bar = options.quiet
     ? { tick() {}, done() {} }
     : progress(options.label ?? `train ${model.name}`, (epochs - resumed) * stepsPerEpoch);
@@ -461,7 +470,23 @@ export async function train(
     const rng = new Rng(seed * 7919 + epoch);
     const order = rng.permutation(data.n);
     let lossSum = 0, accSum = 0, seen = 0;
-    for (let s = 0; s < data.n; s += batchSize) {
+    if (dp && dpPlan) {
+      for (let step = 0; step < dpPlan.stepsPerEpoch; step++) {
+        const idx = poissonBatch(data.n, dpPlan.q, rng);
+        const x = imagesTensor(data, idx, inputSize, augment, rng);
+        const y = oneHot(data, idx, classes);
+        const r = dpStep(model, optimizer, x, y, dp, dpPlan.q * data.n, rng);
+        x.dispose();
+        y.dispose();
+        if (idx.length) {
+          lossSum += r.loss * idx.length;
+          accSum += r.acc * idx.length;
+          seen += idx.length;
+        }
+        bar.tick({ epoch, loss: lossSum / Math.max(1, seen) });
+      }
+    }
+    for (let s = 0; !dp && s < data.n; s += batchSize) {
       const idx = order.subarray(s, Math.min(data.n, s + batchSize));
       const x = imagesTensor(data, idx, inputSize, augment, rng);
       if (schedule === "cosine") {
