@@ -1,6 +1,6 @@
 /**
- * The three payload engines: OpenSSL's libcrypto through FFI with a worker per extra core (the
- * fast path), `node:crypto`, and WebCrypto (the portable fallback).
+ * The three payload engines: OpenSSL's libcrypto through FFI with a worker per extra core sharing
+ * large runs through a `SharedArrayBuffer` control block (the fast path), `node:crypto`, and WebCrypto (the portable fallback).
  *
  * @example
  * ```ts
@@ -16,10 +16,10 @@ import {
   type ChunkRun,
   type PayloadKeys,
   runSizes,
-  splitRun,
   streamNonce,
 } from "./_layout.ts";
 import { type Libcrypto, loadLibcrypto } from "./_openssl.ts";
+import { Control, subRun } from "./_pool.ts";
 
 /** Views `u` as backed by an `ArrayBuffer` (WebCrypto's `BufferSource` typing). */
 function ab(u: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -207,24 +207,27 @@ export function nodeEngine(): ChunkEngine {
 
 // ---------------------------------------------------------------- OpenSSL + workers
 
-interface Pending {
-  resolve: (r: number) => void;
-  reject: (e: Error) => void;
-}
-
-/** References buffers after an await so they stay reachable while workers use their memory. */
-function keepAlive(..._buffers: Uint8Array[]): void {}
-
-/** Runs below this many chunks stay on the calling thread (worker messaging costs ~50 µs). */
+/** Runs below this many chunks stay on the calling thread (waking a worker costs ~30 µs). */
 const MIN_PARALLEL_CHUNKS = 4;
+
+/** Workers stop after this long without a job (they restart on the next large job). */
+const IDLE_MS = 1000;
+
+/**
+ * @param count chunks in the run
+ * @param threads threads sharing it
+ * @returns chunks per claim: ~8 claims per thread, 1..8 chunks (≤ 512 KiB at C = 64 KiB)
+ */
+function grainOf(count: number, threads: number): number {
+  return Math.max(1, Math.min(8, Math.floor(count / (threads * 8))));
+}
 
 class OpensslEngine implements ChunkEngine {
   readonly name = "openssl" as const;
   #lib: Libcrypto;
   #threads: number;
   #workers: Worker[] = [];
-  #pending = new Map<number, Pending>();
-  #nextId = 1;
+  #ctl: Control | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(lib: Libcrypto, threads: number) {
@@ -236,110 +239,110 @@ class OpensslEngine implements ChunkEngine {
     return this.#threads;
   }
 
-  #ensureWorkers(): void {
+  #ensureWorkers(): Control {
     if (this.#idle !== undefined) clearTimeout(this.#idle);
     this.#idle = undefined;
-    while (this.#workers.length < this.#threads - 1) {
-      const w = new Worker(new URL("./_openssl_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e: MessageEvent<{ id: number; result?: number; error?: string }>) => {
-        const p = this.#pending.get(e.data.id);
-        if (!p) return;
-        this.#pending.delete(e.data.id);
-        if (e.data.error) p.reject(new Error(`OpenSSL worker: ${e.data.error}`));
-        else p.resolve(e.data.result ?? -1);
-      };
-      w.onerror = (e) => {
-        e.preventDefault();
-        for (const p of this.#pending.values()) p.reject(new Error(`OpenSSL worker: ${e.message}`));
-        this.#pending.clear();
-      };
-      this.#workers.push(w);
+    if (!this.#ctl) {
+      const ctl = new Control();
+      for (let k = 1; k < this.#threads; k++) {
+        const w = new Worker(new URL("./_openssl_worker.ts", import.meta.url), {
+          type: "module",
+        });
+        // a worker that fails only stops helping; its claimed chunks are reported by the control
+        // block's error flag
+        w.onmessage = () => {};
+        w.onerror = (e) => e.preventDefault();
+        w.postMessage({ sab: ctl.sab });
+        this.#workers.push(w);
+      }
+      this.#ctl = ctl;
     }
+    return this.#ctl;
   }
 
   #scheduleIdle(): void {
-    if (this.#workers.length === 0 || this.#pending.size > 0) return;
     if (this.#idle !== undefined) clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.close(), 300);
+    this.#idle = setTimeout(() => this.close(), IDLE_MS);
   }
 
-  /** Terminates the workers (they restart on the next large job). */
+  /** Stops the workers now (they restart on the next large job). */
   close(): void {
     if (this.#idle !== undefined) clearTimeout(this.#idle);
     this.#idle = undefined;
+    this.#ctl?.quit();
+    this.#ctl = undefined;
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
-    for (const p of this.#pending.values()) p.reject(new Error("OpenSSL workers were closed"));
-    this.#pending.clear();
   }
 
-  async #run(
+  #run(
     op: "seal" | "open",
     keys: PayloadKeys,
     chunkSize: number,
     run: ChunkRun,
     src: Uint8Array,
     dst: Uint8Array,
-  ): Promise<number> {
+  ): number {
     const sizes = runSizes(keys.suite, chunkSize, run);
     const [inSize, outSize] = op === "seal"
       ? [sizes.plain, sizes.cipher]
       : [sizes.cipher, sizes.plain];
     if (src.length < inSize || dst.length < outSize) throw new Error("engine: buffer too small");
     const srcPtr = Deno.UnsafePointer.of(src), dstPtr = Deno.UnsafePointer.of(dst);
-    const parts = run.count >= MIN_PARALLEL_CHUNKS && this.#threads > 1
-      ? splitRun(run, chunkSize, this.#threads)
-      : [run];
+    if (run.count < MIN_PARALLEL_CHUNKS || this.#threads <= 1) {
+      return op === "seal"
+        ? (this.#lib.seal(keys, chunkSize, run, srcPtr, dstPtr), -1)
+        : this.#lib.open(keys, chunkSize, run, srcPtr, dstPtr);
+    }
+    // Work sharing: this thread and the pool's workers claim groups of chunks until none is
+    // left; the caller blocks until every worker that joined has left, so `src` and `dst` stay
+    // alive and untouched by JS while other threads use their memory.
+    const ctl = this.#ensureWorkers();
     const full = chunkCipherLen(keys.suite, chunkSize);
     const [inStride, outStride] = op === "seal" ? [chunkSize, full] : [full, chunkSize];
-    const waits: Promise<number>[] = [];
-    if (parts.length > 1) {
-      this.#ensureWorkers();
-      const srcVal = BigInt(Deno.UnsafePointer.value(srcPtr));
-      const dstVal = BigInt(Deno.UnsafePointer.value(dstPtr));
-      const plainKeys: PayloadKeys = { ...keys };
-      for (let k = 1; k < parts.length; k++) {
-        const part = parts[k], skip = part.counter - run.counter;
-        const id = this.#nextId++;
-        waits.push(
-          new Promise<number>((resolve, reject) => {
-            this.#pending.set(id, {
-              resolve: (r) => resolve(r < 0 ? -1 : r + skip),
-              reject,
-            });
-          }),
-        );
-        this.#workers[k - 1].postMessage({
-          id,
-          op,
-          keys: plainKeys,
-          chunkSize,
-          run: part,
-          src: srcVal + BigInt(skip * inStride),
-          dst: dstVal + BigInt(skip * outStride),
-        });
-      }
-    }
-    let first = -1;
+    ctl.open({
+      op: op === "seal" ? 0 : 1,
+      keys,
+      chunkSize,
+      run,
+      src: Number(Deno.UnsafePointer.value(srcPtr)),
+      dst: Number(Deno.UnsafePointer.value(dstPtr)),
+      grain: grainOf(run.count, this.#threads),
+    });
     try {
-      if (op === "seal") this.#lib.seal(keys, chunkSize, parts[0], srcPtr, dstPtr);
-      else first = this.#lib.open(keys, chunkSize, parts[0], srcPtr, dstPtr);
+      for (let c = ctl.claim(); c; c = ctl.claim()) {
+        const part = subRun(run, chunkSize, c.first, c.count);
+        const s = Deno.UnsafePointer.offset(srcPtr!, c.first * inStride);
+        const d = Deno.UnsafePointer.offset(dstPtr!, c.first * outStride);
+        if (op === "seal") this.#lib.seal(keys, chunkSize, part, s, d);
+        else {
+          const r = this.#lib.open(keys, chunkSize, part, s, d);
+          if (r >= 0) ctl.fail(c.first + r);
+        }
+      }
     } finally {
-      const rest = await Promise.all(waits);
-      // keep the buffers reachable until every worker has finished with them
-      keepAlive(src, dst);
-      if (first < 0) first = rest.find((r) => r >= 0) ?? -1;
+      ctl.close();
       this.#scheduleIdle();
     }
-    return first;
+    if (ctl.errored()) throw new Error("OpenSSL worker failed during the job");
+    return ctl.failed();
   }
 
-  async seal(k: PayloadKeys, c: number, r: ChunkRun, s: Uint8Array, d: Uint8Array): Promise<void> {
-    await this.#run("seal", k, c, r, s, d);
+  seal(k: PayloadKeys, c: number, r: ChunkRun, s: Uint8Array, d: Uint8Array): Promise<void> {
+    try {
+      this.#run("seal", k, c, r, s, d);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   open(k: PayloadKeys, c: number, r: ChunkRun, s: Uint8Array, d: Uint8Array): Promise<number> {
-    return this.#run("open", k, c, r, s, d);
+    try {
+      return Promise.resolve(this.#run("open", k, c, r, s, d));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -378,7 +381,7 @@ export function opensslEngine(threads?: number): (ChunkEngine & { close(): void 
 
 /**
  * Terminates the OpenSSL engine's worker threads now (they also stop by themselves after
- * 0.3 s idle). Tests call this so no timer or worker outlives them.
+ * 1 s idle). Tests call this so no timer or worker outlives them.
  *
  * @example
  * ```ts
