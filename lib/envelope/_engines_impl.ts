@@ -229,6 +229,7 @@ class OpensslEngine implements ChunkEngine {
   #workers: Worker[] = [];
   #ctl: Control | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
+  #workerChunksBefore = 0;
 
   constructor(lib: Libcrypto, threads: number) {
     this.#lib = lib;
@@ -237,6 +238,11 @@ class OpensslEngine implements ChunkEngine {
 
   get threads(): number {
     return this.#threads;
+  }
+
+  /** Chunks processed by worker threads so far (the rest ran on the calling thread). */
+  get workerChunks(): number {
+    return this.#workerChunksBefore + (this.#ctl?.workerChunks() ?? 0);
   }
 
   #ensureWorkers(): Control {
@@ -269,7 +275,10 @@ class OpensslEngine implements ChunkEngine {
   close(): void {
     if (this.#idle !== undefined) clearTimeout(this.#idle);
     this.#idle = undefined;
-    this.#ctl?.quit();
+    if (this.#ctl) {
+      this.#workerChunksBefore += this.#ctl.workerChunks();
+      this.#ctl.quit();
+    }
     this.#ctl = undefined;
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
@@ -346,6 +355,9 @@ class OpensslEngine implements ChunkEngine {
   }
 }
 
+/** The OpenSSL engine as returned to callers. */
+export type OpensslHandle = ChunkEngine & { close(): void; readonly workerChunks: number };
+
 let opensslSingleton: OpensslEngine | null | undefined;
 
 function defaultThreads(): number {
@@ -367,7 +379,7 @@ function defaultThreads(): number {
  * console.log(opensslEngine()?.name ?? "unavailable");
  * ```
  */
-export function opensslEngine(threads?: number): (ChunkEngine & { close(): void }) | null {
+export function opensslEngine(threads?: number): OpensslHandle | null {
   if (threads !== undefined) {
     const lib = loadLibcrypto();
     return lib ? new OpensslEngine(lib, threads) : null;

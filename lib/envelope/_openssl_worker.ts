@@ -51,6 +51,7 @@ self.onmessage = (e: MessageEvent<{ sab: SharedArrayBuffer }>) => {
           const r = lib.open(j.keys, j.chunkSize, part, s, d);
           if (r >= 0) ctl.fail(c.first + r);
         }
+        ctl.worked(c.count);
       }
     } catch (err) {
       ctl.error(); // the caller throws: chunks this worker claimed may be unprocessed

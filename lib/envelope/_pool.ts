@@ -23,6 +23,7 @@ import type { ChunkRun, PayloadKeys, SuiteId } from "./_layout.ts";
 
 const I_STATE = 0, I_NEXT = 1, I_COUNT = 2, I_GRAIN = 3, I_FAIL = 4, I_OP = 5, I_CHUNK = 6;
 const I_LASTPLAIN = 7, I_FINAL = 8, I_KEYID = 9, I_SUITE = 10, I_QUIT = 11, I_ERR = 12;
+const I_WORKED = 13;
 // Float64 slots (byte offset 64): run counter, source and destination addresses
 const F_COUNTER = 8, F_SRC = 9, F_DST = 10;
 const KEY_OFF = 128;
@@ -180,6 +181,16 @@ export class Control {
       const cur = Atomics.load(this.i32, I_FAIL);
       if (rel >= cur || Atomics.compareExchange(this.i32, I_FAIL, cur, rel) === cur) return;
     }
+  }
+
+  /** @param count chunks a worker processed (statistics) */
+  worked(count: number): void {
+    Atomics.add(this.i32, I_WORKED, count);
+  }
+
+  /** @returns chunks processed by workers since the block was created */
+  workerChunks(): number {
+    return Atomics.load(this.i32, I_WORKED);
   }
 
   /** Records that a worker failed while it held claimed chunks (a worker). */

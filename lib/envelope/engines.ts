@@ -22,9 +22,16 @@
  */
 import { MedCryptError } from "../core/errors.ts";
 import type { ChunkEngine, EngineName } from "./_engine.ts";
-import { closeWorkers, nodeEngine, opensslEngine, webcryptoEngine } from "./_engines_impl.ts";
+import {
+  closeWorkers,
+  nodeEngine,
+  opensslEngine,
+  type OpensslHandle,
+  webcryptoEngine,
+} from "./_engines_impl.ts";
 
 export type { ChunkEngine, EngineName } from "./_engine.ts";
+export type { OpensslHandle } from "./_engines_impl.ts";
 export { closeWorkers };
 
 let node: ChunkEngine | undefined, web: ChunkEngine | undefined;
@@ -95,6 +102,6 @@ export function getEngine(name?: EngineName): ChunkEngine {
  * e?.close();
  * ```
  */
-export function opensslWithThreads(threads: number): (ChunkEngine & { close(): void }) | null {
+export function opensslWithThreads(threads: number): OpensslHandle | null {
   return opensslEngine(threads);
 }
