@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { initBackend } from "./backend.ts";
 import { buildModel } from "./models.ts";
-import { predictProbs, train } from "./train.ts";
-import { evaluate, evaluateProbs } from "./eval.ts";
+import { imagesTensor, predictProbs, train } from "./train.ts";
+import { chooseThreshold, evaluate, evaluateProbs } from "./eval.ts";
 import { loadEnvelopeSet, storeSetAsEnvelopes } from "./train_envelope.ts";
 import { loadPneumoniaMNIST, subset } from "../datasets/mod.ts";
 import { Rng } from "../core/random.ts";
@@ -74,6 +74,32 @@ Deno.test("evaluation: accuracy, AUC, confusion, calibration", () => {
   assert.equal(e.auc, 1);
   assert.ok(e.ece >= 0 && e.ece <= 1);
   assert.equal(e.reliability.reduce((a, b) => a + b.count, 0), 4);
+});
+
+Deno.test("the validation-chosen threshold maximises balanced accuracy; evaluation reports both", () => {
+  // scores shifted upwards: every negative above 0.5, the classes still separable at 0.75
+  const p1 = [0.55, 0.6, 0.7, 0.72, 0.8, 0.85, 0.9, 0.95];
+  const y = [0, 0, 0, 0, 1, 1, 1, 1];
+  const t = chooseThreshold(p1, y);
+  assert.ok(t > 0.72 && t < 0.8, `threshold ${t}`);
+  const probs = Float32Array.from(p1.flatMap((p) => [1 - p, p]));
+  const e = evaluateProbs(probs, Uint8Array.from(y), 10, t);
+  assert.equal(e.accuracy, 0.5);
+  assert.equal(e.accuracyAtThreshold, 1);
+  assert.deepEqual(e.confusionAtThreshold, [[4, 0], [0, 4]]);
+  assert.equal(chooseThreshold([0.2, 0.3], [1, 1]), 0.5, "one class: no choice");
+});
+
+Deno.test("affine augmentation is seeded, stays in [0, 1], and changes the image", () => {
+  const aug = { shift: 2, flip: true, rotate: 10, zoom: 0.1, intensity: 0.2 };
+  const a = imagesTensor(small, [0, 1, 2], 28, aug, new Rng(5)).dataSync();
+  const b = imagesTensor(small, [0, 1, 2], 28, aug, new Rng(5)).dataSync();
+  const plain = imagesTensor(small, [0, 1, 2], 28).dataSync();
+  assert.deepEqual(a, b);
+  assert.ok(a.every((v) => v >= 0 && v <= 1));
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff += Math.abs(a[i] - plain[i]);
+  assert.ok(diff / a.length > 0.01, `mean change ${diff / a.length}`);
 });
 
 Deno.test({
