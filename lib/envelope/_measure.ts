@@ -107,13 +107,23 @@ function openssl(args: string[]): string | undefined {
 /**
  * `openssl speed -evp aes-256-gcm -bytes N -seconds S`, one core.
  *
+ * By default `openssl speed` divides by the CPU time its process got (user time), not by wall
+ * time; on a loaded machine that figure stays high while every wall-clock measurement drops.
+ * `elapsed` adds `-elapsed` (wall clock, how {@linkcode payloadThroughput} measures).
+ *
  * @param bytes block size
  * @param seconds duration
+ * @param elapsed measure wall-clock time instead of CPU time
  * @returns bytes/s, or `undefined` when `openssl` is missing or fails
  */
-export function opensslSpeedGcm(bytes: number, seconds: number): number | undefined {
+export function opensslSpeedGcm(
+  bytes: number,
+  seconds: number,
+  elapsed = false,
+): number | undefined {
   const text = openssl([
     "speed",
+    ...(elapsed ? ["-elapsed"] : []),
     "-evp",
     "aes-256-gcm",
     "-bytes",

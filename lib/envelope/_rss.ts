@@ -23,6 +23,11 @@ export interface RssResult {
   encryptGBps: number;
   /** Decryption throughput, GB/s (file to file, including I/O). */
   decryptGBps: number;
+  /**
+   * Plain write of as many bytes as the envelope, then `fdatasync`, into the same folder, GB/s:
+   * what the disk allows (the envelope writer also ends with `fdatasync`, for atomic replace).
+   */
+  diskWriteGBps: number;
   /** Whether the decrypted file equals the input (checked by sampling, sparse input is zeros). */
   roundTripOk: boolean;
 }
@@ -54,6 +59,36 @@ async function child(args: string[]): Promise<{ secs: number; hwmKB: number }> {
 }
 
 /**
+ * Writes `bytes` bytes in 4 MiB blocks to a new file in `dir`, `fdatasync`s it, removes it.
+ *
+ * @param bytes how many bytes
+ * @param dir the folder
+ * @returns GB/s
+ */
+export async function diskWriteGBps(bytes: number, dir: string): Promise<number> {
+  const path = `${dir}/raw-write.bin`;
+  const block = new Uint8Array(4 * 1024 * 1024).fill(0x5a);
+  try {
+    const t0 = performance.now();
+    const f = await Deno.open(path, { write: true, create: true, truncate: true });
+    try {
+      for (let left = bytes; left > 0;) {
+        const b = block.subarray(0, Math.min(left, block.length));
+        let o = 0;
+        while (o < b.length) o += await f.write(b.subarray(o));
+        left -= b.length;
+      }
+      await f.syncData();
+    } finally {
+      f.close();
+    }
+    return bytes / ((performance.now() - t0) / 1000) / 1e9;
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+/**
  * @param bytes size of the sparse input file
  * @param dir folder for the temporary files (default: a new temp dir, removed afterwards)
  * @returns peak RSS and throughput of each direction
@@ -68,6 +103,7 @@ export async function peakRssOfStreaming(bytes: number, dir?: string): Promise<R
     await f.seek(Math.floor(bytes / 2), Deno.SeekMode.Start);
     await f.write(new TextEncoder().encode("medcrypt"));
     f.close();
+    const disk = await diskWriteGBps(bytes, tmp);
     const e = await child(["enc", input, env, TESTDATA]);
     const d = await child(["dec", env, back, TESTDATA]);
     const st = await Deno.stat(back);
@@ -82,6 +118,7 @@ export async function peakRssOfStreaming(bytes: number, dir?: string): Promise<R
       decryptPeakMB: Math.round(d.hwmKB / 1024),
       encryptGBps: bytes / e.secs / 1e9,
       decryptGBps: bytes / d.secs / 1e9,
+      diskWriteGBps: disk,
       roundTripOk: st.size === bytes && new TextDecoder().decode(probe) === "medcrypt",
     };
   } finally {
