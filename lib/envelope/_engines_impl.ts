@@ -229,6 +229,7 @@ class OpensslEngine implements ChunkEngine {
   #workers: Worker[] = [];
   #ctl: Control | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
+  #lastUse = 0;
   #workerChunksBefore = 0;
 
   constructor(lib: Libcrypto, threads: number) {
@@ -246,8 +247,6 @@ class OpensslEngine implements ChunkEngine {
   }
 
   #ensureWorkers(): Control {
-    if (this.#idle !== undefined) clearTimeout(this.#idle);
-    this.#idle = undefined;
     if (!this.#ctl) {
       const ctl = new Control();
       for (let k = 1; k < this.#threads; k++) {
@@ -266,9 +265,16 @@ class OpensslEngine implements ChunkEngine {
     return this.#ctl;
   }
 
+  /** Arms the idle timer once; it re-arms itself while jobs keep coming (no timer per job). */
   #scheduleIdle(): void {
-    if (this.#idle !== undefined) clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.close(), IDLE_MS);
+    this.#lastUse = performance.now();
+    if (this.#idle !== undefined) return;
+    const check = () => {
+      const left = this.#lastUse + IDLE_MS - performance.now();
+      if (left <= 0) this.close();
+      else this.#idle = setTimeout(check, left + 1);
+    };
+    this.#idle = setTimeout(check, IDLE_MS);
   }
 
   /** Stops the workers now (they restart on the next large job). */
@@ -359,14 +365,37 @@ class OpensslEngine implements ChunkEngine {
 export type OpensslHandle = ChunkEngine & { close(): void; readonly workerChunks: number };
 
 let opensslSingleton: OpensslEngine | null | undefined;
+let streamingSingleton: OpensslEngine | null | undefined;
 
-function defaultThreads(): number {
+function defaultThreads(streaming = false): number {
   let env: string | undefined;
   try {
     env = Deno.env.get("MEDCRYPT_THREADS");
   } catch { /* no env permission */ }
-  const n = env ? Number(env) : navigator.hardwareConcurrency ?? 1;
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const n = env ? Number(env) : streaming ? cores - 1 : cores;
   return Number.isInteger(n) && n >= 1 ? Math.min(n, 16) : 1;
+}
+
+/**
+ * The OpenSSL engine used when streaming files: one thread fewer than cores (unless
+ * `MEDCRYPT_THREADS` is set), because Deno's file reads and writes run on another thread at the
+ * same time; on 2 cores a second crypto thread competes with the I/O thread and decryptFile got
+ * slower with it.
+ *
+ * @returns the engine, or `null` when libcrypto cannot be loaded
+ * @example
+ * ```ts
+ * import { opensslStreamingEngine } from "./_engines_impl.ts";
+ * console.log(opensslStreamingEngine()?.name ?? "unavailable");
+ * ```
+ */
+export function opensslStreamingEngine(): OpensslHandle | null {
+  if (streamingSingleton === undefined) {
+    const lib = loadLibcrypto();
+    streamingSingleton = lib ? new OpensslEngine(lib, defaultThreads(true)) : null;
+  }
+  return streamingSingleton;
 }
 
 /**
@@ -403,4 +432,5 @@ export function opensslEngine(threads?: number): OpensslHandle | null {
  */
 export function closeWorkers(): void {
   opensslSingleton?.close();
+  streamingSingleton?.close();
 }

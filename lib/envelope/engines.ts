@@ -27,6 +27,7 @@ import {
   nodeEngine,
   opensslEngine,
   type OpensslHandle,
+  opensslStreamingEngine,
   webcryptoEngine,
 } from "./_engines_impl.ts";
 
@@ -104,4 +105,22 @@ export function getEngine(name?: EngineName): ChunkEngine {
  */
 export function opensslWithThreads(threads: number): OpensslHandle | null {
   return opensslEngine(threads);
+}
+
+/**
+ * The engine for streaming files: as {@linkcode getEngine}, except that the OpenSSL engine
+ * leaves one core to the file I/O thread (see `opensslStreamingEngine`).
+ *
+ * @param name an engine name
+ * @returns the engine
+ * @example
+ * ```ts
+ * import { closeWorkers, getStreamingEngine } from "./engines.ts";
+ * console.log(getStreamingEngine("webcrypto").name); // "webcrypto"
+ * closeWorkers();
+ * ```
+ */
+export function getStreamingEngine(name?: EngineName): ChunkEngine {
+  const e = getEngine(name);
+  return e.name === "openssl" ? opensslStreamingEngine() ?? e : e;
 }

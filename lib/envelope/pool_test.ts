@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { decrypt, encrypt, inspect } from "./envelope.ts";
-import { getEngine, opensslWithThreads } from "./engines.ts";
+import { decrypt, decryptFile, encrypt, encryptFile, inspect } from "./envelope.ts";
+import { getEngine, getStreamingEngine, opensslWithThreads } from "./engines.ts";
 import type { ChunkEngine } from "./_engine.ts";
 import { payloadKeys } from "./_header.ts";
 import { chunkCount, type ChunkRun, runSizes, type SuiteId } from "./_layout.ts";
@@ -139,6 +139,35 @@ envTest(
       for (const e of envs) assert.deepEqual(e, envs[0]);
     } finally {
       one?.close();
+    }
+  },
+);
+
+envTest(
+  "encryptFile/decryptFile over several 4 MiB batches (streaming engine, blocking reads) match in-memory WebCrypto byte for byte",
+  async () => {
+    const { publicKey, privateKey } = await aliceKeys();
+    const fileKey = pattern(32, 15), nonce = pattern(16, 16);
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const size of [9 * 1024 * 1024 + 5, 8 * 1024 * 1024 - 4]) {
+        const data = pattern(size, size);
+        await Deno.writeFile(`${dir}/in.bin`, data);
+        await encryptFile(`${dir}/in.bin`, `${dir}/in.mce`, publicKey, { fileKey, nonce });
+        const file = await Deno.readFile(`${dir}/in.mce`);
+        const mem = await encrypt(data, publicKey, { fileKey, nonce, engine: "webcrypto" });
+        assert.deepEqual(
+          file.subarray(inspect(file).headerBytes),
+          mem.subarray(inspect(mem).headerBytes),
+          `payload of ${size} B`,
+        );
+        await decryptFile(`${dir}/in.mce`, `${dir}/out.bin`, privateKey);
+        assert.deepEqual(await Deno.readFile(`${dir}/out.bin`), data);
+        await Deno.remove(`${dir}/out.bin`);
+      }
+      assert.equal(getStreamingEngine().name, getEngine().name);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );
