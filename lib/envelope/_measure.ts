@@ -114,16 +114,21 @@ function openssl(args: string[]): string | undefined {
  * @param bytes block size
  * @param seconds duration
  * @param elapsed measure wall-clock time instead of CPU time
+ * @param opts `decrypt`: time decryption (`-decrypt`); `multi`: that many processes at once
+ *   (`-multi N`, the figure is their sum)
  * @returns bytes/s, or `undefined` when `openssl` is missing or fails
  */
 export function opensslSpeedGcm(
   bytes: number,
   seconds: number,
   elapsed = false,
+  opts: { decrypt?: boolean; multi?: number } = {},
 ): number | undefined {
   const text = openssl([
     "speed",
     ...(elapsed ? ["-elapsed"] : []),
+    ...(opts.decrypt ? ["-decrypt"] : []),
+    ...(opts.multi && opts.multi > 1 ? ["-multi", String(opts.multi)] : []),
     "-evp",
     "aes-256-gcm",
     "-bytes",
