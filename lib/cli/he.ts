@@ -127,7 +127,8 @@ const heTrain: Command = {
   name: "he-train",
   summary: "train the HE-friendly CNN on the embedded PneumoniaMNIST and write it as JSON",
   usage: "he-train --out MODEL.json [--seed N] [--epochs N] [--activation square|relu-approx] " +
-    "[--filters N] [--hidden N] [--augment PIXELS] [--backend cpu|wasm|tensorflow]",
+    "[--filters N] [--hidden N] [--augment PIXELS] [--class-weight none|balanced] [--lr X] " +
+    "[--backend cpu|wasm|tensorflow]",
   async run(args) {
     const { values } = parse(args, {
       out: { type: "string" },
@@ -137,6 +138,8 @@ const heTrain: Command = {
       filters: { type: "string", default: "5" },
       hidden: { type: "string", default: "32" },
       augment: { type: "string", default: "2" },
+      "class-weight": { type: "string", default: "none" },
+      lr: { type: "string" },
       backend: { type: "string" },
     });
     const out = values.out as string | undefined;
@@ -150,6 +153,17 @@ const heTrain: Command = {
       if (!Number.isInteger(n) || n < 1) {
         throw new MedCryptError("usage", `--${name} must be a positive integer, not '${v}'`);
       }
+      return n;
+    };
+    const cwOf = (v: unknown): "none" | "balanced" => {
+      if (v !== "none" && v !== "balanced") {
+        throw new MedCryptError("usage", `--class-weight must be none or balanced, not '${v}'`);
+      }
+      return v;
+    };
+    const lrOf = (v: unknown) => {
+      const n = Number(v);
+      if (!(n > 0 && n < 1)) throw new MedCryptError("usage", `--lr must be in (0, 1), not '${v}'`);
       return n;
     };
     assertNotInput(out, []);
@@ -169,6 +183,8 @@ const heTrain: Command = {
       filters: num("filters", values.filters),
       hidden: num("hidden", values.hidden),
       augment: Number(values.augment),
+      classWeight: cwOf(values["class-weight"]),
+      learningRate: values.lr === undefined ? undefined : lrOf(values.lr),
     });
     const command = `deno task medcrypt he-train ${args.join(" ")}`;
     await saveModel(out, { ...r.model, meta: { ...r.model.meta, backend, command } });

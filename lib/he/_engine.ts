@@ -240,6 +240,26 @@ export class Engine {
     }
   }
 
+  /**
+   * `out ← x² + d·x` without relinearizing or rescaling (`out` has size 3): sums of these (e.g. a
+   * pooling window) are finished once with {@linkcode Engine.finishAct}, so a 2×2 pooling costs
+   * one relinearization and one rescale instead of four.
+   */
+  actLazy(x: Ciphertext, d: number, out: Ciphertext): void {
+    this.ev.square(x, out);
+    if (d !== 0) {
+      const pt = this.cachedConst(d, x.scale(), this.levelOf(x));
+      this.ev.multiplyPlainInplace(x, pt);
+      this.ev.addInplace(out, x);
+    }
+  }
+
+  /** In place: relinearize and rescale the result (or a sum of results) of `actLazy`. */
+  finishAct(x: Ciphertext): void {
+    this.ev.relinearizeInplace(x, this.relin);
+    this.ev.rescaleToNextInplace(x);
+  }
+
   /** Loads and checks one query ciphertext (fresh, top level, input scale, size 2). */
   loadQueryCiphertext(bytes: Uint8Array, index: number, into: Ciphertext): void {
     try {
@@ -613,6 +633,7 @@ export function batchStageA(
         return c;
       };
       const conv = e.take();
+      const sq = e.take();
       try {
         for (let oy = r0; oy < r1; oy++) {
           // free input rows no longer needed
@@ -644,21 +665,24 @@ export function batchStageA(
                 conv,
                 (s, l) => first.bias[c] === 0 ? undefined : e.cachedConst(first.bias[c], s, l),
               );
-              e.act(conv, act.d);
               if (!pool) {
+                e.act(conv, act.d);
                 feed((oy * first.ow + ox) * C + c, conv);
                 continue;
               }
+              // lazy: square into the pooling sum, relinearize and rescale once per window
               const j = (Math.floor(oy / ps) * pw + Math.floor(ox / ps)) * C + c;
               const slot = pooled.get(j);
               if (!slot) {
                 const ct = e.take();
-                ct.assign(conv);
+                e.actLazy(conv, act.d, ct);
                 pooled.set(j, { ct, n: 1 });
               } else {
-                ev.addInplace(slot.ct, conv);
+                e.actLazy(conv, act.d, sq);
+                ev.addInplace(slot.ct, sq);
                 slot.n++;
                 if (slot.n === ps * ps) {
+                  e.finishAct(slot.ct);
                   feed(j, slot.ct);
                   e.give(slot.ct);
                   pooled.delete(j);
@@ -669,6 +693,7 @@ export function batchStageA(
         }
       } finally {
         e.give(conv);
+        e.give(sq);
         for (const c of loaded.values()) e.give(c);
         for (const s of pooled.values()) e.give(s.ct);
       }

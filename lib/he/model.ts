@@ -356,6 +356,12 @@ export interface TrainHeFriendlyOptions {
   weightDecay?: number;
   /** Client-side input preprocessing (default `"standardize"`). */
   inputNorm?: InputNorm;
+  /**
+   * Class weighting of the loss: `"none"` (default) or `"balanced"` (each class weighted by
+   * `n / (2·n_class)` of the training split, so the minority class — normal — counts as much as
+   * the majority).
+   */
+  classWeight?: "none" | "balanced";
 }
 
 /** What {@linkcode trainHeFriendly} returns. */
@@ -485,6 +491,12 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
   const wd = opts.weightDecay ?? 1e-4;
   const inputNorm = opts.inputNorm ?? "standardize";
   const yTrain = tf.oneHot(tf.tensor1d(Array.from(train.labels.subarray(0, train.n)), "int32"), 2);
+  const classWeight = opts.classWeight ?? "none";
+  const counts = [0, 0];
+  for (let i = 0; i < train.n; i++) counts[train.labels[i]]++;
+  const cw = classWeight === "balanced"
+    ? counts.map((c) => train.n / (2 * Math.max(1, c)))
+    : [1, 1];
   const snapshot = (): HeModel => {
     const f = (v: tf.Variable) => Float64Array.from(v.dataSync());
     return {
@@ -507,6 +519,8 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
         activation,
         augment: aug,
         weightDecay: wd,
+        ...(classWeight !== "none" ? { classWeight } : {}),
+        ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
       },
     };
   };
@@ -520,12 +534,14 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     for (let b = 0; b < train.n; b += batchSize) {
       const ids = Array.from(perm.slice(b, b + batchSize));
       const idx = tf.tensor1d(ids, "int32");
+      const sw = Float32Array.from(ids, (id) => cw[train.labels[id]]);
       const xbData = augmentBatch(train.images, ids, h, w, aug, rng, inputNorm);
       const loss = tf.tidy(() => {
         const xb = tf.tensor4d(xbData, [ids.length, h, w, 1]);
         const yb = tf.gather(yTrain, idx);
+        const wb = tf.tensor1d(sw);
         return opt.minimize(() => {
-          const ce = tf.losses.softmaxCrossEntropy(yb, forward(xb)) as tf.Scalar;
+          const ce = tf.losses.softmaxCrossEntropy(yb, forward(xb), wb) as tf.Scalar;
           const l2 = tf.addN([convW, d1W, d2W].map((v) => tf.sum(tf.square(v))));
           return tf.add(ce, tf.mul(wd, l2)) as tf.Scalar;
         }, true)!;
