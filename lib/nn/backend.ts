@@ -301,7 +301,8 @@ export function backendInfo(): BackendInfo {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { registerFastTileGradient } from "./backend.ts";
+ * import { initBackend, registerFastTileGradient } from "./backend.ts";
+ * await initBackend(); // registers it; calling it again does nothing
  * registerFastTileGradient();
  * const g = tf.grad((x: tf.Tensor) => tf.tile(x, [3, 2]).mul(tf.range(0, 12).reshape([3, 4])).sum());
  * console.log(Array.from(g(tf.ones([1, 2])).dataSync())); // [24, 28]
@@ -348,7 +349,8 @@ let fastTileRegistered = false;
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { registerFastBatchNormGradient } from "./backend.ts";
+ * import { initBackend, registerFastBatchNormGradient } from "./backend.ts";
+ * await initBackend(); // registers it; calling it again does nothing
  * registerFastBatchNormGradient();
  * const g = tf.grad((x: tf.Tensor) => tf.batchNorm(x, tf.zeros([2]), tf.ones([2]), tf.zeros([2]), tf.tensor1d([2, 3]), 0).sum());
  * console.log(Array.from(g(tf.ones([2, 2])).dataSync())); // [2, 3, 2, 3]
