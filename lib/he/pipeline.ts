@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { HeClient } from "./client.ts";
 import { type HeModel, loadModel } from "./model.ts";
@@ -74,6 +75,12 @@ export interface InferenceTimings {
   inferenceMs: number;
   /** `inferenceMs / images`. */
   perImageMs: number;
+  /**
+   * Process CPU time (user + system, all threads including the workers) of encrypt + server +
+   * decrypt: what the run costs independent of other load on the machine. On a machine whose
+   * cores are free, the wall time is about this divided by the cores used.
+   */
+  cpuMs: number;
 }
 
 /** What a run measured. */
@@ -168,12 +175,13 @@ export async function encryptedInference(
   const serverSetupMs = performance.now() - t;
   const classes = spec.classes;
   const enc = new Float64Array(inputs.length * classes);
-  let encryptMs = 0, serverMs = 0, decryptMs = 0, queryBytes = 0, resultBytes = 0;
+  let encryptMs = 0, serverMs = 0, decryptMs = 0, queryBytes = 0, resultBytes = 0, cpuUs = 0;
   try {
     const slots = params.polyModulusDegree / 2;
     const chunk = mode === "single" ? 1 : slots;
     for (let i = 0; i < inputs.length; i += chunk) {
       const part = inputs.slice(i, i + chunk);
+      const cpu0 = process.cpuUsage();
       t = performance.now();
       const q = mode === "single"
         ? client.encryptSingle(spec, part)
@@ -188,6 +196,8 @@ export async function encryptedInference(
       t = performance.now();
       enc.set(client.decrypt(r), i * classes);
       decryptMs += performance.now() - t;
+      const cpu = process.cpuUsage(cpu0);
+      cpuUs += cpu.user + cpu.system;
     }
     const prog = compile(model);
     const plain = new Float64Array(inputs.length * classes);
@@ -210,6 +220,7 @@ export async function encryptedInference(
         decryptMs,
         inferenceMs,
         perImageMs: inferenceMs / inputs.length,
+        cpuMs: cpuUs / 1000,
       },
       sizes: {
         queryBytes,
