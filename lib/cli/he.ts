@@ -128,7 +128,8 @@ const heTrain: Command = {
   summary: "train the HE-friendly CNN on the embedded PneumoniaMNIST and write it as JSON",
   usage: "he-train --out MODEL.json [--seed N] [--epochs N] [--activation square|relu-approx] " +
     "[--filters N] [--hidden N] [--augment PIXELS] [--class-weight none|balanced] [--lr X] " +
-    "[--backend cpu|wasm|tensorflow]",
+    "[--rotate DEG] [--zoom F] [--intensity F] [--flip] [--schedule constant|cosine] " +
+    "[--label-smoothing X] [--backend cpu|wasm|tensorflow]",
   async run(args) {
     const { values } = parse(args, {
       out: { type: "string" },
@@ -140,6 +141,12 @@ const heTrain: Command = {
       augment: { type: "string", default: "2" },
       "class-weight": { type: "string", default: "none" },
       lr: { type: "string" },
+      rotate: { type: "string" },
+      zoom: { type: "string" },
+      intensity: { type: "string" },
+      flip: { type: "boolean", default: false },
+      schedule: { type: "string", default: "constant" },
+      "label-smoothing": { type: "string", default: "0" },
       backend: { type: "string" },
     });
     const out = values.out as string | undefined;
@@ -166,6 +173,30 @@ const heTrain: Command = {
       if (!(n > 0 && n < 1)) throw new MedCryptError("usage", `--lr must be in (0, 1), not '${v}'`);
       return n;
     };
+    const frac = (name: string, v: unknown, max: number) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= max)) {
+        throw new MedCryptError("usage", `--${name} must be in [0, ${max}], not '${v}'`);
+      }
+      return n;
+    };
+    const schedule = values.schedule as string;
+    if (schedule !== "constant" && schedule !== "cosine") {
+      throw new MedCryptError("usage", `--schedule must be constant or cosine, not '${schedule}'`);
+    }
+    const labelSmoothing = frac("label-smoothing", values["label-smoothing"], 0.5);
+    // any of these switches to the classifiers' affine augmentation (lib/nn/train.ts), with
+    // --augment as the maximum shift in pixels
+    const affine = values.rotate !== undefined || values.zoom !== undefined ||
+        values.intensity !== undefined || values.flip
+      ? {
+        shift: frac("augment", values.augment, 4),
+        flip: values.flip as boolean,
+        rotate: frac("rotate", values.rotate ?? 0, 45),
+        zoom: frac("zoom", values.zoom ?? 0, 0.5),
+        intensity: frac("intensity", values.intensity ?? 0, 0.5),
+      }
+      : undefined;
     assertNotInput(out, []);
     const { initBackend } = await import("../nn/backend.ts");
     const prefer = values.backend as string | undefined;
@@ -185,13 +216,18 @@ const heTrain: Command = {
       augment: Number(values.augment),
       classWeight: cwOf(values["class-weight"]),
       learningRate: values.lr === undefined ? undefined : lrOf(values.lr),
+      affine,
+      schedule,
+      labelSmoothing,
     });
     const command = `deno task medcrypt he-train ${args.join(" ")}`;
     await saveModel(out, { ...r.model, meta: { ...r.model.meta, backend, command } });
     console.log(
       `wrote ${out}: test accuracy ${r.testAccuracy.toFixed(4)}, val ${
         r.valAccuracy.toFixed(4)
-      } (seed ${values.seed}, ${values.epochs} epochs, ${backend} backend)`,
+      } (val loss ${
+        r.valLoss.toFixed(4)
+      }, seed ${values.seed}, ${values.epochs} epochs, ${backend} backend)`,
     );
     return 0;
   },

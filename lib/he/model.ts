@@ -23,6 +23,7 @@ import { progress } from "../core/progress.ts";
 import { Rng } from "../core/random.ts";
 import { readFileChecked, writeFileAtomic } from "../core/fs.ts";
 import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+import { affineAugment, type AugmentOptions } from "../nn/train.ts";
 
 /** A polynomial activation `c0 + c1·x + c2·x²` (the square is `{c0: 0, c1: 0, c2: 1}`). */
 export interface PolyActivation {
@@ -362,6 +363,19 @@ export interface TrainHeFriendlyOptions {
    * the majority).
    */
   classWeight?: "none" | "balanced";
+  /**
+   * Richer augmentation, the classifiers' (`affineAugment` of `lib/nn/train.ts`: flips, rotations,
+   * zooms, continuous shifts, contrast/brightness). When given it replaces the integer shifts and
+   * gain of `augment`.
+   */
+  affine?: AugmentOptions;
+  /**
+   * Learning-rate schedule: `constant` (default) or `cosine` (from `learningRate` down to 1 % of it
+   * at the end, per step, as in `lib/nn/train.ts`).
+   */
+  schedule?: "constant" | "cosine";
+  /** Label smoothing of the one-hot targets (default 0). */
+  labelSmoothing?: number;
 }
 
 /** What {@linkcode trainHeFriendly} returns. */
@@ -372,6 +386,8 @@ export interface TrainedHeModel {
   testAccuracy: number;
   /** Accuracy on the validation split (used to pick the best epoch). */
   valAccuracy: number;
+  /** Mean cross-entropy on the validation split of the kept epoch (breaks ties of accuracy). */
+  valLoss: number;
   /** Training loss per epoch. */
   losses: number[];
 }
@@ -384,11 +400,20 @@ function augmentBatch(
   shift: number,
   rng: Rng,
   norm: InputNorm,
+  affine?: AugmentOptions,
 ): Float32Array {
   const px = h * w;
   const tmp = new Float64Array(px);
   const out = new Float32Array(ids.length * px);
   for (const [k, id] of ids.entries()) {
+    if (affine) {
+      const dst = out.subarray(k * px, (k + 1) * px);
+      affineAugment(images.subarray(id * px, (id + 1) * px), dst, h, w, 1, affine, rng);
+      for (let j = 0; j < px; j++) dst[j] *= 255; // back to 0..255 for preprocess
+      preprocess(dst, norm, tmp);
+      out.set(tmp, k * px);
+      continue;
+    }
     const dy = shift ? rng.int(2 * shift + 1) - shift : 0;
     const dx = shift ? rng.int(2 * shift + 1) - shift : 0;
     const gain = shift ? 0.9 + 0.2 * rng.next() : 1;
@@ -430,10 +455,25 @@ export function accuracyPlain(model: HeModel, images: Uint8Array, labels: Uint8A
   return ok / labels.length;
 }
 
+/** Mean softmax cross-entropy of the float64 reference on images and labels. */
+function lossPlain(model: HeModel, images: Uint8Array, labels: Uint8Array): number {
+  const logits = heFriendlyPredictPlain(model, images);
+  const k = logits.length / labels.length;
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) m = Math.max(m, logits[i * k + c]);
+    let z = 0;
+    for (let c = 0; c < k; c++) z += Math.exp(logits[i * k + c] - m);
+    sum += m + Math.log(z) - logits[i * k + labels[i]];
+  }
+  return sum / labels.length;
+}
+
 /**
  * Trains the HE-friendly CNN on the embedded PneumoniaMNIST with tfjs (whatever backend is
  * active; call `initBackend()` first for the fastest one) and returns it in plain typed form.
- * The epoch with the best validation accuracy is kept.
+ * The epoch with the best validation accuracy is kept (ties: the lower validation loss).
  *
  * @param opts seed, epochs, sizes, activation
  * @returns the model and its accuracies
@@ -486,7 +526,11 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     y = polyT(tf.add(tf.matMul(y as tf.Tensor2D, d1W as tf.Variable<tf.Rank.R2>), d1B));
     return tf.add(tf.matMul(y as tf.Tensor2D, d2W as tf.Variable<tf.Rank.R2>), d2B) as tf.Tensor2D;
   };
-  const opt = tf.train.adam(opts.learningRate ?? 0.003);
+  const lr0 = opts.learningRate ?? 0.003;
+  const opt = tf.train.adam(lr0);
+  const schedule = opts.schedule ?? "constant";
+  const smooth = opts.labelSmoothing ?? 0;
+  const affine = opts.affine;
   const aug = opts.augment ?? 2;
   const wd = opts.weightDecay ?? 1e-4;
   const inputNorm = opts.inputNorm ?? "standardize";
@@ -521,27 +565,37 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
         weightDecay: wd,
         ...(classWeight !== "none" ? { classWeight } : {}),
         ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
+        ...(affine ? { affine: JSON.stringify(affine) } : {}),
+        ...(schedule !== "constant" ? { schedule } : {}),
+        ...(smooth ? { labelSmoothing: smooth } : {}),
       },
     };
   };
   let best: HeModel | undefined;
-  let bestVal = -1;
+  let bestVal = -1, bestLoss = Infinity;
   const losses: number[] = [];
   const bar = progress("train he-friendly", epochs);
+  const steps = Math.ceil(train.n / batchSize);
   for (let e = 0; e < epochs; e++) {
     const perm = rng.permutation(train.n);
     let lossSum = 0, batches = 0;
     for (let b = 0; b < train.n; b += batchSize) {
+      if (schedule === "cosine") {
+        const t = (e * steps + b / batchSize) / (epochs * steps);
+        // AdamOptimizer reads its learningRate field at every step
+        (opt as unknown as { learningRate: number }).learningRate = lr0 *
+          (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * t)));
+      }
       const ids = Array.from(perm.slice(b, b + batchSize));
       const idx = tf.tensor1d(ids, "int32");
       const sw = Float32Array.from(ids, (id) => cw[train.labels[id]]);
-      const xbData = augmentBatch(train.images, ids, h, w, aug, rng, inputNorm);
+      const xbData = augmentBatch(train.images, ids, h, w, aug, rng, inputNorm, affine);
       const loss = tf.tidy(() => {
         const xb = tf.tensor4d(xbData, [ids.length, h, w, 1]);
         const yb = tf.gather(yTrain, idx);
         const wb = tf.tensor1d(sw);
         return opt.minimize(() => {
-          const ce = tf.losses.softmaxCrossEntropy(yb, forward(xb), wb) as tf.Scalar;
+          const ce = tf.losses.softmaxCrossEntropy(yb, forward(xb), wb, smooth) as tf.Scalar;
           const l2 = tf.addN([convW, d1W, d2W].map((v) => tf.sum(tf.square(v))));
           return tf.add(ce, tf.mul(wd, l2)) as tf.Scalar;
         }, true)!;
@@ -553,8 +607,10 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     }
     const m = snapshot();
     const va = accuracyPlain(m, val.images, val.labels);
-    if (va > bestVal) {
+    const vl = lossPlain(m, val.images, val.labels);
+    if (va > bestVal || (va === bestVal && vl < bestLoss)) {
       bestVal = va;
+      bestLoss = vl;
       best = m;
     }
     losses.push(lossSum / batches);
@@ -566,9 +622,9 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
   const testAccuracy = accuracyPlain(best!, test.images, test.labels);
   const model: HeModel = {
     ...best!,
-    meta: { ...best!.meta, valAccuracy: bestVal, testAccuracy },
+    meta: { ...best!.meta, valAccuracy: bestVal, valLoss: bestLoss, testAccuracy },
   };
-  return { model, testAccuracy, valAccuracy: bestVal, losses };
+  return { model, testAccuracy, valAccuracy: bestVal, valLoss: bestLoss, losses };
 }
 
 // ---------------------------------------------------------------------------------------------

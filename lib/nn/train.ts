@@ -217,9 +217,26 @@ export function imagesTensor(
 
 /**
  * One image through a random affine map (flip, rotation, zoom, shift; bilinear sampling, edges
- * repeated) and a random contrast/brightness change, written as floats in [0, 1].
+ * repeated) and a random contrast/brightness change, written as floats in [0, 1]. Exported for
+ * the HE-friendly CNN's trainer (`lib/he/model.ts`), which augments the same way.
+ *
+ * @param src `h*w*c` pixels 0..255
+ * @param dst `h*w*c` outputs in [0, 1]
+ * @param h image height
+ * @param w image width
+ * @param c channels
+ * @param a the augmentation
+ * @param rng the generator
+ * @example
+ * ```ts
+ * import { Rng } from "../core/random.ts";
+ * import { affineAugment } from "./train.ts";
+ * const out = new Float32Array(4);
+ * affineAugment(new Uint8Array([0, 255, 0, 255]), out, 2, 2, 1, { rotate: 10 }, new Rng(1));
+ * console.log(out.every((v) => v >= 0 && v <= 1)); // true
+ * ```
  */
-function affineAugment(
+export function affineAugment(
   src: Uint8Array,
   dst: Float32Array,
   h: number,
