@@ -51,7 +51,11 @@ export interface InferenceOptions {
   preset?: string;
   /** `"single"` (one image per ciphertext group, default) or `"batch"` (one image per slot). */
   mode?: "single" | "batch";
-  /** Workers for the batch mode (default 1). */
+  /**
+   * Web Workers (default 1 = this thread). Batch mode: stage A split over all of them; single
+   * mode: each image split over two (same result ciphertext; on this shared 2-core machine it was
+   * not faster than one thread, see `_compare_latency.ts`).
+   */
   workers?: number;
   /** Query compression (default `"none"`: zstd shrinks a query by ~1.7× but costs ~30 ms per ciphertext). */
   compression?: "none" | "zstd";
