@@ -270,7 +270,9 @@ export async function runHeExperiment(
       sizes.secretKey,
     ],
   }], {
-    title: { text: "Serialized sizes (zstd)" },
+    title: {
+      text: "Serialized sizes (SEAL serialization, uncompressed; queries seeded in single mode)",
+    },
     yaxis: { title: { text: "bytes" }, type: "log" },
   });
   const k = batch.encryptedLogits.length / batch.labels.length;
