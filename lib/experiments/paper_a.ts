@@ -795,8 +795,14 @@ export async function runPaperA(ctx: ExperimentContext): Promise<ExperimentResul
       lira(auditHe).auc.toFixed(3)
     }; encryption does not change what the client or an API user sees, so it is the same for Plaintext, AES and AES+RSA.`,
     `Ciphertext-only positions (AES/AES+RSA/HE eavesdropper, HE server): AUC ${
-      Object.entries(ctAttack).map(([m, v]) => `${m} ${v.auc.toFixed(3)}`).join(", ")
-    } — chance, as it must be.`,
+      Object.entries(ctAttack).map(([m, v]) =>
+        `${m} ${v.auc.toFixed(3)} [${v.low.toFixed(3)}, ${v.high.toFixed(3)}]`
+      ).join(", ")
+    } — ${
+      Object.values(ctAttack).every((v) => v.low <= 0.5 && 0.5 <= v.high)
+        ? "every 95 % interval contains 0.5: chance, as it must be"
+        : "NOT every 95 % interval contains 0.5: look at the threat-model table"
+    }.`,
     `Controls (mean of 25 draws): ${
       auditCnn.controls.map((c) => `${c.attack} ${c.meanAuc!.toFixed(3)}`).join("; ")
     }.`,
