@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
+import { logGamma } from "../metrics/stats.ts";
 
 /** DP-SGD settings of a training run. */
 export interface DpOptions {
@@ -45,27 +46,6 @@ function logAdd(a: number, b: number): number {
   if (b === -Infinity) return a;
   const m = Math.max(a, b);
   return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
-}
-
-function logGamma(x: number): number {
-  // Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 relative for x > 0
-  const c = [
-    0.99999999999980993,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.32342877765313,
-    -176.61502916214059,
-    12.507343278686905,
-    -0.13857109526572012,
-    9.9843695780195716e-6,
-    1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const y = x - 1;
-  let a = c[0];
-  const t = y + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (y + i);
-  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /**
