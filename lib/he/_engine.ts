@@ -401,6 +401,27 @@ export class LatencyEvaluator {
     return out;
   }
 
+  /**
+   * The tail of a dense layer: rescale (before or after the folding, as the parameters allow),
+   * fold the `n/m` partial sums into the first `m` slots, add the bias.
+   *
+   * @returns the number of rotations done
+   */
+  #finishDense(si: number, st: DiagDense, acc: Ciphertext, tmp: Ciphertext): number {
+    const e = this.#e, ev = e.ev;
+    let rotations = 0;
+    if (this.#after) ev.rescaleToNextInplace(acc);
+    for (let s = st.n / 2; s >= st.m; s /= 2) {
+      ev.rotateVector(acc, s, e.galois, tmp);
+      ev.addInplace(acc, tmp);
+      rotations++;
+    }
+    if (!this.#after) ev.rescaleToNextInplace(acc);
+    const pt = this.#bias(`db${si}`, st.m, st.op.bias)(acc.scale(), e.levelOf(acc));
+    if (pt) ev.addPlainInplace(acc, pt);
+    return rotations;
+  }
+
   #bias(key: string, period: number, bias: Float64Array, perChannel?: number) {
     const e = this.#e;
     return (scale: number, level: number) =>
@@ -493,15 +514,7 @@ export class LatencyEvaluator {
             e.give(inner);
           }
           if (!acc) throw new MedCryptError("he-unsupported-model", "a dense layer is all zero");
-          if (this.#after) ev.rescaleToNextInplace(acc);
-          for (let s = st.n / 2; s >= st.m; s /= 2) {
-            ev.rotateVector(acc, s, e.galois, tmp);
-            ev.addInplace(acc, tmp);
-            rotations++;
-          }
-          if (!this.#after) ev.rescaleToNextInplace(acc);
-          const pt = this.#bias(`db${si}`, st.m, st.op.bias)(acc.scale(), e.levelOf(acc));
-          if (pt) ev.addPlainInplace(acc, pt);
+          rotations += this.#finishDense(si, st, acc, tmp);
           if (x) e.give(x);
           x = acc;
         }
@@ -661,15 +674,7 @@ export class LatencyEvaluator {
             }
           }
           if (!acc) throw new MedCryptError("he-unsupported-model", "a dense layer is all zero");
-          if (this.#after) ev.rescaleToNextInplace(acc);
-          for (let s = st.n / 2; s >= st.m; s /= 2) {
-            ev.rotateVector(acc, s, e.galois, tmp);
-            ev.addInplace(acc, tmp);
-            rotations++;
-          }
-          if (!this.#after) ev.rescaleToNextInplace(acc);
-          const pt = this.#bias(`db${si}`, st.m, st.op.bias)(acc.scale(), e.levelOf(acc));
-          if (pt) ev.addPlainInplace(acc, pt);
+          rotations += this.#finishDense(si, st, acc, tmp);
           if (x) e.give(x);
           x = acc;
         }
