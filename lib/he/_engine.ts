@@ -402,6 +402,30 @@ export class LatencyEvaluator {
   }
 
   /**
+   * The convolution as a sum of plaintext products, one per packed input ciphertext present
+   * (the split path holds only its share of `inputs`).
+   *
+   * @returns the sum, owned by the caller, or `undefined` when no product was taken
+   */
+  #convProducts(
+    si: number,
+    st: ConvOp,
+    level: number,
+    inputs: readonly (Ciphertext | undefined)[],
+    tmp: Ciphertext,
+  ): Ciphertext | undefined {
+    const e = this.#e, ev = e.ev;
+    const w = this.#convWeights(si, st, level);
+    let x: Ciphertext | undefined;
+    for (let j = 0; j < w.length; j++) {
+      if (!w[j] || !inputs[j]) continue;
+      ev.multiplyPlain(inputs[j]!, w[j]!, tmp);
+      x = e.accumulate(x, tmp);
+    }
+    return x;
+  }
+
+  /**
    * The tail of a dense layer: rescale (before or after the folding, as the parameters allow),
    * fold the `n/m` partial sums into the first `m` slots, add the bias.
    *
@@ -451,12 +475,7 @@ export class LatencyEvaluator {
         if (st.kind === "conv") {
           const p = this.#plan.packing;
           if (p.kind !== "im2col") throw new Error("unreachable");
-          const w = this.#convWeights(si, st, level);
-          for (let j = 0; j < p.count; j++) {
-            if (!w[j]) continue;
-            ev.multiplyPlain(inputs[j], w[j]!, tmp);
-            x = e.accumulate(x, tmp);
-          }
+          x = this.#convProducts(si, st, level, inputs, tmp);
           if (!x) throw new MedCryptError("he-unsupported-model", "all convolution weights are 0");
           // sum the blocks before rescaling (key-switching noise 1/q smaller) unless the special
           // prime is large enough to rotate after (cheaper)
@@ -561,12 +580,7 @@ export class LatencyEvaluator {
         if (st.kind === "conv") {
           const p = this.#plan.packing;
           if (p.kind !== "im2col") throw new Error("unreachable");
-          const w = this.#convWeights(si, st, level);
-          for (let j = 0; j < p.count; j++) {
-            if (!w[j] || !inputs[j]) continue;
-            ev.multiplyPlain(inputs[j]!, w[j]!, tmp);
-            x = e.accumulate(x, tmp);
-          }
+          x = this.#convProducts(si, st, level, inputs, tmp);
           if (role === 1) {
             peer.send(x ? [save(x)] : []);
             if (x) e.give(x);
