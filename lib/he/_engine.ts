@@ -426,6 +426,36 @@ export class LatencyEvaluator {
   }
 
   /**
+   * One giant step of the baby-step/giant-step diagonal product: `Σ_b babies[b] · w[g·baby + b]`
+   * into `inner`, rotated by `g·baby` (not for `g = 0`) and added to `acc`.
+   *
+   * @returns the new accumulator and the number of rotations done (0 or 1)
+   */
+  #giantStep(
+    g: number,
+    st: DiagDense,
+    w: readonly (Plaintext | undefined)[],
+    babies: readonly (Ciphertext | undefined)[],
+    inner: Ciphertext,
+    tmp: Ciphertext,
+    acc: Ciphertext | undefined,
+  ): { acc: Ciphertext | undefined; rotations: number } {
+    const e = this.#e, ev = e.ev;
+    let any = false;
+    for (let b = 0; b < st.baby; b++) {
+      const pt = w[g * st.baby + b];
+      if (!pt) continue;
+      ev.multiplyPlain(babies[b]!, pt, any ? tmp : inner);
+      if (any) ev.addInplace(inner, tmp);
+      any = true;
+    }
+    if (!any) return { acc, rotations: 0 };
+    if (g === 0) return { acc: e.accumulate(acc, inner), rotations: 0 };
+    ev.rotateVector(inner, g * st.baby, e.galois, tmp);
+    return { acc: e.accumulate(acc, tmp), rotations: 1 };
+  }
+
+  /**
    * The tail of a dense layer: rescale (before or after the folding, as the parameters allow),
    * fold the `n/m` partial sums into the first `m` slots, add the bias.
    *
@@ -509,24 +539,9 @@ export class LatencyEvaluator {
               babies.push(r);
             }
             for (let g = 0; g < st.giant; g++) {
-              let any = false;
-              for (let b = 0; b < st.baby; b++) {
-                const pt = w[g * st.baby + b];
-                if (!pt) continue;
-                if (!any) {
-                  ev.multiplyPlain(babies[b], pt, inner);
-                  any = true;
-                } else {
-                  ev.multiplyPlain(babies[b], pt, tmp);
-                  ev.addInplace(inner, tmp);
-                }
-              }
-              if (!any) continue;
-              if (g > 0) {
-                ev.rotateVector(inner, g * st.baby, e.galois, tmp);
-                rotations++;
-                acc = e.accumulate(acc, tmp);
-              } else acc = e.accumulate(acc, inner);
+              const r = this.#giantStep(g, st, w, babies, inner, tmp, acc);
+              acc = r.acc;
+              rotations += r.rotations;
             }
           } finally {
             for (const r of babies.slice(1)) e.give(r);
@@ -654,24 +669,9 @@ export class LatencyEvaluator {
             }
           }
           for (const g of split.giants[role]) {
-            let any = false;
-            for (let b = 0; b < st.baby; b++) {
-              const pt = w[g * st.baby + b];
-              if (!pt) continue;
-              if (!any) {
-                ev.multiplyPlain(babies[b]!, pt, inner);
-                any = true;
-              } else {
-                ev.multiplyPlain(babies[b]!, pt, tmp);
-                ev.addInplace(inner, tmp);
-              }
-            }
-            if (!any) continue;
-            if (g > 0) {
-              ev.rotateVector(inner, g * st.baby, e.galois, tmp);
-              rotations++;
-              acc = e.accumulate(acc, tmp);
-            } else acc = e.accumulate(acc, inner);
+            const r = this.#giantStep(g, st, w, babies, inner, tmp, acc);
+            acc = r.acc;
+            rotations += r.rotations;
           }
           for (const c of held.splice(0)) e.give(c);
           if (role === 1) {
