@@ -4,7 +4,7 @@ Same network as the tfjs benchmark: conv16-conv32-maxpool-conv64-GAP-dense(2), 3
 convolutions with ReLU, 64x64 grey input, batch 32, Adam(1e-3), softmax cross-entropy, random data.
 Run by `deno task bench --only nn` with Debian's /usr/bin/python3 when python3-torch is installed.
 
-Usage: /usr/bin/python3 lib/bench/_torch_cnn.py WARMUP STEPS
+Usage: /usr/bin/python3 lib/bench/_torch_cnn.py WARMUP STEPS [THREADS]  (THREADS 0 = one per core)
 Prints one JSON line: {"imagesPerSecond": ..., "msPerStep": ..., "threads": ..., "torch": ...}
 """
 
@@ -21,7 +21,8 @@ def main() -> None:
     warmup = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     torch.manual_seed(0)
-    torch.set_num_threads(os.cpu_count() or 1)
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    torch.set_num_threads(threads if threads > 0 else (os.cpu_count() or 1))
     model = nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1),
         nn.ReLU(),

@@ -2,9 +2,11 @@
  * Benchmark suite `nn`: training images/s of a reference small CNN (64×64 grey, batch 32,
  * conv16-conv32-maxpool-conv64-GAP-dense, Adam) on each available tfjs backend side by side —
  * cpu, wasm with the earlier Conv3D-adapter gradients (baseline), wasm with this project's
- * kernels (im2col and conv variants), tensorflow (tfjs-node) when installed — and the same
- * network in PyTorch on the CPU (`lib/bench/_torch_cnn.py`, run with Debian's `/usr/bin/python3`
- * when `python3-torch` is installed), measured in the same run, before and after the tfjs rows.
+ * kernels (im2col and conv variants) on the threaded binary and, in a child process, on the
+ * single-threaded one, tensorflow (tfjs-node) when installed — and the same network in PyTorch on
+ * the CPU (`lib/bench/_torch_cnn.py`, run with Debian's `/usr/bin/python3` when `python3-torch`
+ * is installed) with all cores (before and after the tfjs rows) and with one thread, for a
+ * per-core comparison.
  *
  * Goal (issue 2): wasm training ≥ 0.5× PyTorch's images/s.
  *
@@ -90,12 +92,19 @@ async function tfjsImagesPerSecond(batch: number, warmup: number, steps: number)
   return (batch * steps) / dt;
 }
 
-/** Runs the PyTorch twin if Debian's python3-torch is installed; undefined otherwise. */
-async function torchImagesPerSecond(warmup: number, steps: number): Promise<number | undefined> {
+/**
+ * Runs the PyTorch twin if Debian's python3-torch is installed (with `threads` threads, 0 = one
+ * per core); undefined otherwise.
+ */
+async function torchImagesPerSecond(
+  warmup: number,
+  steps: number,
+  threads = 0,
+): Promise<number | undefined> {
   const script = new URL("./_torch_cnn.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command("/usr/bin/python3", {
-      args: [script, String(warmup), String(steps)],
+      args: [script, String(warmup), String(steps), String(threads)],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -106,6 +115,39 @@ async function torchImagesPerSecond(warmup: number, steps: number): Promise<numb
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Measures the default wasm kernels in a child process whose wasm backend runs with `threads`
+ * XNNPACK threads (a process initialises its wasm binary once).
+ */
+async function childImagesPerSecond(
+  threads: number,
+  warmup: number,
+  steps: number,
+): Promise<number | undefined> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--child",
+      String(warmup),
+      String(steps),
+    ],
+    env: { MEDCRYPT_WASM_THREADS: String(threads), MEDCRYPT_BACKEND: "wasm" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) return undefined;
+  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}");
+  return r.threads === threads ? r.imagesPerSecond as number : undefined;
+}
+
+if (import.meta.main && Deno.args[0] === "--child") {
+  await initBackend();
+  const ips = await tfjsImagesPerSecond(32, Number(Deno.args[1]), Number(Deno.args[2]));
+  console.log(JSON.stringify({ imagesPerSecond: ips, threads: backendInfo().threads }));
 }
 
 const CASE = (batch: number) => `64×64 grey, batch ${batch}`;
@@ -135,19 +177,33 @@ export const suites: BenchSuite[] = [{
       });
     };
     setGradVariants({ filter: "conv", input: "conv" });
+    await useBackend("wasm");
     const simd = backendInfo().simd ? "+SIMD" : "";
+    const threads = backendInfo().threads;
     await measure(
-      `wasm${simd} (this project's conv-based gradients, default)`,
+      `wasm${simd} ×${threads} threads (this project's conv-based gradients, default)`,
       "wasm",
       32,
       w,
       n,
       0.5,
     );
+    let one: number | undefined;
+    if (threads > 1) {
+      one = await childImagesPerSecond(1, w, n);
+      if (one !== undefined) {
+        measured.push({
+          subject: `wasm${simd} ×1 thread (same kernels, single-threaded binary)`,
+          batch: 32,
+          value: one,
+        });
+      }
+    }
+    const torchOne = await torchImagesPerSecond(w, n, 1);
     await measure("tensorflow (tfjs-node)", "tensorflow", 32, w, n);
     setGradVariants({ filter: "im2col", input: "conv" });
     await measure(
-      `wasm${simd} (im2col + BatchMatMul filter gradient)`,
+      `wasm${simd} ×${threads} threads (im2col + BatchMatMul filter gradient)`,
       "wasm",
       32,
       0,
@@ -156,7 +212,7 @@ export const suites: BenchSuite[] = [{
     // the earlier adapter is slow (tens of seconds per batch of 32 on a loaded machine)
     setGradVariants({ filter: "adapter", input: "native" });
     await measure(
-      `wasm${simd} (Conv3D-adapter filter grad + native input grad; baseline)`,
+      `wasm${simd} ×${threads} threads (Conv3D-adapter filter grad + native input grad; baseline)`,
       "wasm",
       quick ? 4 : 32,
       0,
@@ -198,6 +254,28 @@ export const suites: BenchSuite[] = [{
         baseline: adapter.value,
         baselineName: "wasm Conv3D adapter",
         ratio: fast.value / adapter.value,
+      });
+    }
+    if (one !== undefined && torchOne !== undefined) {
+      rows.push({
+        subject: "per core: wasm ×1 thread vs PyTorch with 1 thread",
+        case: CASE(32),
+        value: one,
+        unit: "images/s",
+        baseline: torchOne,
+        baselineName: "PyTorch CPU, 1 thread",
+        ratio: one / torchOne,
+      });
+    }
+    if (fast && one !== undefined && fast.value !== one) {
+      rows.push({
+        subject: `threading: wasm ×${threads} threads vs ×1 thread`,
+        case: CASE(32),
+        value: fast.value,
+        unit: "images/s",
+        baseline: one,
+        baselineName: "wasm ×1 thread",
+        ratio: fast.value / one,
       });
     }
     if (torch !== undefined) {

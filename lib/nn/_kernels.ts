@@ -102,7 +102,7 @@ function explicit(p: [number, number, number, number]): tf.backend_util.Explicit
 
 /** Inserts `s-1` zeros after every row/column: `[B,H,W,C]` → `[B,H*sh,W*sw,C]`. */
 function dilate(b: BackendWasm, x: Info, sh: number, sw: number): Info {
-  if (sh === 1 && sw === 1) return run(b, "Identity", { x });
+  if (sh === 1 && sw === 1) return reshape(b, x, x.shape); // shares the data: no copy
   const [n, h, w, c] = x.shape;
   const x6 = reshape(b, x, [n, h, 1, w, 1, c]);
   const p = run(b, "PadV2", { x: x6 }, {
@@ -381,7 +381,7 @@ function depthwiseBackpropInput(
   }); // [n, h, w, ci*m]
   let dx: Info;
   if (m === 1) {
-    dx = run(b, "Identity", { x: conv });
+    dx = reshape(b, conv, conv.shape); // shares the data: no copy
   } else {
     const c5 = reshape(b, conv, [n, h, w, ci, m]);
     dx = run(b, "Sum", { x: c5 }, { axis: [4], keepDims: false });
@@ -417,6 +417,33 @@ function maxPoolGrad(b: BackendWasm, dy: Info, input: Info, attrs: Attrs): Info 
   const gv = b.typedArrayFromHeap(dy) as Float32Array;
   const dv = b.typedArrayFromHeap(dx) as Float32Array;
   dv.fill(0);
+  if (sh === fh && sw === fw && top === 0 && left === 0 && oh * sh <= h && ow * sw <= w) {
+    // non-overlapping windows inside the image (2×2 / stride 2 pooling): one pass per channel
+    // with the maximum in locals; same rule (first maximum in row-major window order)
+    for (let bi = 0; bi < n; bi++) {
+      for (let r = 0; r < oh; r++) {
+        for (let q = 0; q < ow; q++) {
+          const base = ((bi * h + r * sh) * w + q * sw) * c;
+          const g = ((bi * oh + r) * ow + q) * c;
+          for (let k = 0; k < c; k++) {
+            let at = base + k;
+            let best = xv[at];
+            for (let u = 0; u < fh; u++) {
+              for (let v = u === 0 ? 1 : 0; v < fw; v++) {
+                const i = base + (u * w + v) * c + k;
+                if (xv[i] > best) {
+                  best = xv[i];
+                  at = i;
+                }
+              }
+            }
+            dv[at] = gv[g + k];
+          }
+        }
+      }
+    }
+    return dx;
+  }
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   for (let bi = 0; bi < n; bi++) {

@@ -8,7 +8,10 @@
  *   `cd ~/tfjs-node && npm install @tensorflow/tfjs-node@4.22.0`, then
  *   `export MEDCRYPT_TFJS_NODE=~/tfjs-node/node_modules/@tensorflow/tfjs-node` (a copy under
  *   this repository's `node_modules/@tensorflow/tfjs-node` is found without the variable).
- * - The wasm binaries are read from the npm package in `node_modules` (no network).
+ * - The wasm binaries are read from the npm package in `node_modules` (no network). wasm runs
+ *   tfjs's threaded SIMD binary with one XNNPACK thread per core (`MEDCRYPT_WASM_THREADS=N`
+ *   sets the count, `1` the single-threaded binary); see `_wasm_threads.ts` for what it takes
+ *   to start it in Deno. `backendInfo().wasmThreads` says which binary runs and why.
  *
  * Always `import * as tf from "@tensorflow/tfjs"` and `await initBackend()` before training.
  *
@@ -34,6 +37,7 @@ import {
   registerWasmKernels,
   variants,
 } from "./_kernels.ts";
+import { startThreadedWasm, threadedWasmUnavailable } from "./_wasm_threads.ts";
 
 export type { FilterGradVariant, InputGradVariant } from "./_kernels.ts";
 
@@ -48,6 +52,8 @@ export interface BackendInfo {
   simd: boolean;
   /** Number of threads of the wasm backend (1 = single-threaded). */
   threads: number;
+  /** Which wasm binary runs and why (threaded, or why not). */
+  wasmThreads: string;
   /** Kernels this project registered for the wasm backend. */
   registeredKernels: string[];
   /** Gradients this project registered for every backend (tfjs defines none for them). */
@@ -71,6 +77,7 @@ const state: {
   wasmReady: boolean;
   simd: boolean;
   threads: number;
+  threadsStatus: string;
   kernels: string[];
   gradients: string[];
 } = {
@@ -80,6 +87,7 @@ const state: {
   wasmReady: false,
   simd: false,
   threads: 1,
+  threadsStatus: "not started",
   kernels: [],
   gradients: [],
 };
@@ -90,6 +98,22 @@ function env(name: string): string | undefined {
   } catch {
     return undefined; // no --allow-env
   }
+}
+
+/** XNNPACK threads wanted on wasm: `MEDCRYPT_WASM_THREADS`, else every core (at most 8). */
+function wasmThreadsWanted(): number {
+  const v = env("MEDCRYPT_WASM_THREADS");
+  if (v !== undefined) {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 8) {
+      throw new MedCryptError(
+        "usage",
+        `MEDCRYPT_WASM_THREADS=${v} is not a thread count; use an integer from 1 to 8`,
+      );
+    }
+    return n;
+  }
+  return Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1));
 }
 
 function exists(path: string): boolean {
@@ -138,12 +162,32 @@ async function tryTensorflow(): Promise<boolean> {
 
 async function setupWasm(): Promise<boolean> {
   if (!state.wasmReady) {
-    const dir = `${repoNodeModules()}@tensorflow/tfjs-backend-wasm/dist/`;
-    if (exists(`${dir}tfjs-backend-wasm-simd.wasm`)) tfwasm.setWasmPaths(dir);
-    try {
-      if (!(await tf.setBackend("wasm"))) return false;
-    } catch {
-      return false;
+    const pkg = `${repoNodeModules()}@tensorflow/tfjs-backend-wasm/`;
+    if (exists(`${pkg}dist/tfjs-backend-wasm-simd.wasm`)) tfwasm.setWasmPaths(`${pkg}dist/`);
+    const wanted = wasmThreadsWanted();
+    let started = false;
+    if (wanted > 1) {
+      const why = threadedWasmUnavailable(pkg);
+      if (why) state.threadsStatus = `single-threaded: ${why}`;
+      else {
+        try {
+          await startThreadedWasm(pkg, wanted);
+          started = true;
+          state.threadsStatus = `threaded SIMD binary, ${tfwasm.getThreadsCount()} threads`;
+        } catch (e) {
+          state.threadsStatus = `single-threaded: the threaded binary failed to start (${
+            (e instanceof Error ? e.message : String(e)).split("\n")[0]
+          })`;
+          tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+        }
+      }
+    } else state.threadsStatus = "single-threaded: MEDCRYPT_WASM_THREADS=1";
+    if (!started) {
+      try {
+        if (!(await tf.setBackend("wasm"))) return false;
+      } catch {
+        return false;
+      }
     }
     state.simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
     state.threads = tfwasm.getThreadsCount();
@@ -279,6 +323,7 @@ export function backendInfo(): BackendInfo {
     name: state.name,
     simd: state.simd,
     threads: state.threads,
+    wasmThreads: state.threadsStatus,
     registeredKernels: state.wasmReady ? [...state.kernels] : [],
     registeredGradients: [...state.gradients],
     variants: { ...variants },

@@ -211,6 +211,9 @@ Deno.test("pooling and resize gradients on wasm equal cpu (the native MaxPoolGra
   const xv = randn(rng, 2 * 8 * 8 * 5);
   const ops: [string, (x: tf.Tensor4D) => tf.Tensor][] = [
     ["maxPool 2/2 valid", (x) => tf.maxPool(x, 2, 2, "valid")],
+    // ties: after a ReLU most windows hold several zeros; the first maximum takes the gradient
+    ["relu → maxPool 2/2 valid", (x) => tf.maxPool(tf.relu(x.sub(0.8)), 2, 2, "valid")],
+    ["maxPool 3/3 valid (a border left over)", (x) => tf.maxPool(x, 3, 3, "valid")],
     ["maxPool 3/1 same", (x) => tf.maxPool(x, 3, 1, "same")],
     ["maxPool 3/2 same", (x) => tf.maxPool(x, 3, 2, "same")],
     ["avgPool 3/2 same", (x) => tf.avgPool(x, 3, 2, "same")],
@@ -456,4 +459,41 @@ Deno.test("MEDCRYPT_BACKEND with an unknown name is a clear error", async () => 
     if (old === undefined) Deno.env.delete("MEDCRYPT_BACKEND");
     else Deno.env.set("MEDCRYPT_BACKEND", old);
   }
+});
+
+Deno.test("wasm: the threaded binary runs one XNNPACK thread per core and its gradients are bit-identical to the single-threaded binary's", async () => {
+  const script = new URL("./_grad_digest.ts", import.meta.url).pathname;
+  const child = async (threads: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      env: { MEDCRYPT_WASM_THREADS: threads, MEDCRYPT_BACKEND: "wasm" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout).trim()) as {
+      digest: string;
+      threads: number;
+    };
+  };
+  const [one, two] = [await child("1"), await child("2")];
+  assert.equal(one.threads, 1);
+  assert.equal(two.threads, 2, "the threaded binary did not start with 2 threads");
+  assert.match(one.digest, /^[0-9a-f]{64}$/);
+  assert.equal(two.digest, one.digest);
+});
+
+Deno.test("wasm: MEDCRYPT_WASM_THREADS that is not 1–8 is a clear usage error", async () => {
+  const script = new URL("./_grad_digest.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script],
+    env: { MEDCRYPT_WASM_THREADS: "lots" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.success, false);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /MEDCRYPT_WASM_THREADS=lots is not a thread count/,
+  );
 });
