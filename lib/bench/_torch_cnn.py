@@ -5,16 +5,44 @@ convolutions with ReLU, 64x64 grey input, batch 32, Adam(1e-3), softmax cross-en
 Run by `deno task bench --only nn` with Debian's /usr/bin/python3 when python3-torch is installed.
 
 Usage: /usr/bin/python3 lib/bench/_torch_cnn.py WARMUP STEPS [THREADS]  (THREADS 0 = one per core)
-Prints one JSON line: {"imagesPerSecond": ..., "msPerStep": ..., "threads": ..., "torch": ...}
+Prints one JSON line: {"imagesPerSecond": ..., "msPerStep": ..., "threads": ..., "torch": ...,
+"convIsa": ...} (convIsa: the instruction set oneDNN's JIT used for a convolution, e.g. avx512_core)
 """
 
+import ctypes
 import json
 import os
+import re
 import sys
+import tempfile
 import time
 
 import torch
 from torch import nn
+
+
+def conv_isa(model: nn.Module) -> str:
+    """The instruction set oneDNN's JIT chose for the first convolution (e.g. avx512_core).
+
+    oneDNN prints it in verbose mode on file descriptor 1; it is captured in a temporary file.
+    """
+    try:
+        with tempfile.TemporaryFile(mode="w+") as tmp:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            os.dup2(tmp.fileno(), 1)
+            try:
+                with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
+                    model[0](torch.randn(32, 1, 64, 64))
+            finally:
+                ctypes.CDLL(None).fflush(None)  # oneDNN writes with C stdio
+                os.dup2(saved, 1)
+                os.close(saved)
+            tmp.seek(0)
+            m = re.search(r"convolution,jit:(\w+)", tmp.read())
+            return m.group(1) if m else "unknown"
+    except Exception:  # noqa: BLE001 - the ISA is informative only
+        return "unknown"
 
 
 def main() -> None:
@@ -49,6 +77,7 @@ def main() -> None:
 
     for _ in range(warmup):
         step()
+    isa = conv_isa(model)
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
@@ -60,6 +89,7 @@ def main() -> None:
                 "msPerStep": dt * 1000,
                 "threads": torch.get_num_threads(),
                 "torch": torch.__version__,
+                "convIsa": isa,
             }
         )
     )

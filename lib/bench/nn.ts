@@ -92,6 +92,9 @@ async function tfjsImagesPerSecond(batch: number, warmup: number, steps: number)
   return (batch * steps) / dt;
 }
 
+/** The instruction set oneDNN used for PyTorch's convolutions, as the twin last reported it. */
+let torchIsa = "unknown";
+
 /**
  * Runs the PyTorch twin if Debian's python3-torch is installed (with `threads` threads, 0 = one
  * per core); undefined otherwise.
@@ -110,7 +113,8 @@ async function torchImagesPerSecond(
     }).output();
     if (!out.success) return undefined;
     const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-    const r = JSON.parse(line) as { imagesPerSecond: number };
+    const r = JSON.parse(line) as { imagesPerSecond: number; convIsa?: string };
+    if (r.convIsa) torchIsa = r.convIsa;
     return r.imagesPerSecond;
   } catch {
     return undefined;
@@ -280,7 +284,9 @@ export const suites: BenchSuite[] = [{
     }
     if (torch !== undefined) {
       rows.push({
-        subject: `PyTorch ${torchVals.length > 1 ? "(mean of runs before and after)" : ""}`,
+        subject: `PyTorch, oneDNN convolutions (jit:${torchIsa})${
+          torchVals.length > 1 ? ", mean of runs before and after" : ""
+        }`,
         case: CASE(32),
         value: torch,
         unit: "images/s",

@@ -266,7 +266,11 @@ export async function initBackend(prefer?: BackendName): Promise<BackendName> {
 function done(name: BackendName, reason: string): BackendName {
   state.name = name;
   state.reason = reason;
-  setBackendName(name === "wasm" ? `wasm${state.simd ? "+simd" : ""}` : name);
+  setBackendName(
+    name === "wasm"
+      ? `wasm${state.simd ? "+simd" : ""}${state.threads > 1 ? ` ×${state.threads} threads` : ""}`
+      : name,
+  );
   return name;
 }
 
