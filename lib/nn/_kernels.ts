@@ -14,6 +14,8 @@
  * - depthwise backprops through `DepthwiseConv2dNative`, strided slices, products and sums.
  * - `Einsum` and `UnsortedSegmentSum` (the gradient of `gather`) run the cpu backend's kernel on
  *   copied data.
+ * - `Identity`, and `Cast` to the same dtype, share their input's data (as on cpu) instead of
+ *   copying it: tfjs clones every tensor it saves for the backward pass.
  *
  * Private to `lib/nn`: use {@linkcode ./backend.ts} (`initBackend`).
  *
@@ -50,6 +52,8 @@ export const KERNEL_NAMES: readonly string[] = [
   "DepthwiseConv2dNativeBackpropInput",
   "MaxPoolGrad",
   "Sum",
+  "Identity",
+  "Cast",
   "Einsum",
   "UnsortedSegmentSum",
   "ResizeNearestNeighborGrad",
@@ -620,6 +624,7 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
 }
 let registered = false;
+let nativeIdentity: tf.KernelFunc | undefined;
 
 /**
  * Registers the kernels of this module for the `wasm` backend (once; after the backend was
@@ -629,6 +634,7 @@ let registered = false;
  */
 export function registerWasmKernels(): string[] {
   if (registered) return [...KERNEL_NAMES];
+  nativeIdentity = tf.getKernel("Identity", "wasm")?.kernelFunc;
   const native = tf.getKernel("Conv2DBackpropInput", "wasm");
   if (native) {
     nativeInputGrad = native.kernelFunc;
@@ -699,6 +705,24 @@ export function registerWasmKernels(): string[] {
     return maxPoolGrad(backend as BackendWasm, dy, input, attrs);
   });
   for (const name of CPU_FALLBACKS) replace(name, cpuFallback(name));
+  // tfjs's engine clones every tensor it saves for the backward pass through `Identity`; the
+  // wasm kernel copies the data (the cpu one shares it). Tensors are immutable, so share it.
+  replace("Identity", ({ inputs, backend }) => {
+    const { x } = inputs as { x: Info };
+    if (x.dtype === "string") return nativeIdentity!({ inputs, backend, attrs: {} }) as Info;
+    (backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+  // `Cast` to the same dtype (the ReLU gradient casts its float mask to float) copies too
+  const nativeCast = tf.getKernel("Cast", "wasm")?.kernelFunc;
+  if (nativeCast) {
+    replace("Cast", (args) => {
+      const { x } = args.inputs as { x: Info };
+      if (x.dtype === "string" || args.attrs?.dtype !== x.dtype) return nativeCast(args);
+      (args.backend as BackendWasm).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    });
+  }
   const ns = tf.getKernel("Sum", "wasm")?.kernelFunc;
   if (ns) {
     nativeSum = ns;

@@ -497,3 +497,18 @@ Deno.test("wasm: MEDCRYPT_WASM_THREADS that is not 1–8 is a clear usage error"
     /MEDCRYPT_WASM_THREADS=lots is not a thread count/,
   );
 });
+
+Deno.test("wasm: Identity and a same-dtype Cast share their input's data, and it outlives the input", async () => {
+  assert.ok(await useBackend("wasm"));
+  const b = tf.backend() as unknown as { refCount(id: object): number };
+  const x = tf.tensor([1.5, -2, 3]);
+  const y = tf.clone(x); // the Identity kernel
+  const z = tf.cast(x, "float32");
+  const i = tf.cast(x, "int32"); // a real cast still converts
+  assert.equal(b.refCount(x.dataId), 3);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1.5, -2, 3]);
+  assert.deepEqual(Array.from(z.dataSync()), [1.5, -2, 3]);
+  assert.deepEqual(Array.from(i.dataSync()), [1, -2, 3]);
+  tf.dispose([y, z, i]);
+});
