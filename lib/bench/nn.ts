@@ -211,6 +211,29 @@ if (import.meta.main && Deno.args[0] === "--child") {
   console.log(JSON.stringify({ imagesPerSecond: ips, threads: backendInfo().threads }));
 }
 
+if (import.meta.main && Deno.args[0] === "--startup") {
+  const t0 = performance.now();
+  await initBackend();
+  const ms = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 1000)); // stopped workers release their memory
+  console.log(
+    JSON.stringify({ ms, rssMB: Deno.memoryUsage().rss / 2 ** 20, threads: backendInfo().threads }),
+  );
+}
+
+/** Start-up time and resident memory of a process that initialises wasm with `threads`. */
+async function childStartup(threads: number): Promise<{ ms: number; rssMB: number } | undefined> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--startup"],
+    env: { MEDCRYPT_WASM_THREADS: String(threads), MEDCRYPT_BACKEND: "wasm" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) return undefined;
+  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}");
+  return r.threads === threads ? r : undefined;
+}
+
 const CASE = (batch: number) => `64×64 grey, batch ${batch}`;
 
 /** The nn suites. */
@@ -262,6 +285,9 @@ export const suites: BenchSuite[] = [{
     }
     const torchOne = await torchImagesPerSecond(w, n, 1);
     const profile = await kernelProfile(32);
+    const startups = threads > 1
+      ? [await childStartup(threads), await childStartup(1)]
+      : [undefined, undefined];
     const pack = packingCost();
     await measure("tensorflow (tfjs-node)", "tensorflow", 32, w, n);
     setGradVariants({ filter: "im2col", input: "conv" });
@@ -339,6 +365,26 @@ export const suites: BenchSuite[] = [{
       baselineName: "a fresh filter, as every training step has",
       ratio: pack.fresh / pack.packed,
     });
+    const [sN, s1] = startups;
+    if (sN && s1) {
+      rows.push({
+        subject: `cost of threads: wasm start-up (initBackend) ×${threads} threads`,
+        case: "a fresh process",
+        value: sN.ms,
+        unit: "ms",
+        baseline: s1.ms,
+        baselineName: "×1 thread",
+        ratio: s1.ms / sN.ms,
+      }, {
+        subject: `cost of threads: resident memory after start-up ×${threads} threads`,
+        case: "a fresh process",
+        value: sN.rssMB,
+        unit: "MB",
+        baseline: s1.rssMB,
+        baselineName: "×1 thread",
+        ratio: s1.rssMB / sN.rssMB,
+      });
+    }
     if (one !== undefined && torchOne !== undefined) {
       rows.push({
         subject: "per core: wasm ×1 thread vs PyTorch with 1 thread",

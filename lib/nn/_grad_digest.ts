@@ -1,7 +1,8 @@
 /**
  * The SHA-256 of one training step's gradients on a small seeded CNN: used to check that the
  * threaded and the single-threaded wasm binaries compute bit-identical results (run as a script
- * in a child process with `MEDCRYPT_WASM_THREADS=1`, it prints the digest and the thread count).
+ * in a child process with `MEDCRYPT_WASM_THREADS=N`, it prints the digest, the thread count and
+ * the number of idle and running pthread workers).
  *
  * Private to `lib/nn` tests.
  *
@@ -71,5 +72,13 @@ export async function gradDigest(): Promise<string> {
 
 if (import.meta.main) {
   const digest = await gradDigest();
-  console.log(JSON.stringify({ digest, threads: backendInfo().threads }));
+  const pool = (tf.backend() as unknown as {
+    wasm: { PThread?: { unusedWorkers: unknown[]; runningWorkers: unknown[] } };
+  }).wasm.PThread;
+  console.log(JSON.stringify({
+    digest,
+    threads: backendInfo().threads,
+    idleWorkers: pool?.unusedWorkers.length ?? 0,
+    runningWorkers: pool?.runningWorkers.length ?? 0,
+  }));
 }

@@ -15,7 +15,8 @@
  *    initialises, `os.cpus()` (what Emscripten counts on Node) lists twice the threads wanted.
  *
  * The patches (`URL.createObjectURL`, `os.cpus`, `globalThis.Worker`) are undone as soon as the
- * backend has started; the pthread workers are `unref()`ed so they never keep a process alive.
+ * backend has started; the pthread workers are `unref()`ed so they never keep a process alive,
+ * and the idle ones of Emscripten's pre-started pool of 8 are stopped.
  * Results are bit-identical to the single-threaded binary: XNNPACK splits work by output tiles,
  * never across a sum (`backend_test.ts` checks it).
  *
@@ -104,7 +105,10 @@ function workerScript(pkgDir: string): string {
 }
 
 interface EmscriptenThreads {
-  PThread?: { unusedWorkers: { unref(): void }[]; runningWorkers: { unref(): void }[] };
+  PThread?: {
+    unusedWorkers: { unref(): void; terminate(): void }[];
+    runningWorkers: { unref(): void }[];
+  };
 }
 
 /**
@@ -141,9 +145,10 @@ export async function startThreadedWasm(pkgDir: string, threads: number): Promis
     (os as { cpus: typeof os.cpus }).cpus = cpus;
     globalThis.Worker = Worker;
   }
-  const mod = (tf.backend() as unknown as { wasm: EmscriptenThreads }).wasm;
-  for (const w of [...(mod.PThread?.unusedWorkers ?? []), ...(mod.PThread?.runningWorkers ?? [])]) {
-    w.unref();
-  }
+  const pool = (tf.backend() as unknown as { wasm: EmscriptenThreads }).wasm.PThread;
+  for (const w of pool?.runningWorkers ?? []) w.unref();
+  // Emscripten pre-starts 8 workers (a V8 isolate each, ≈ 14 MB); XNNPACK's pool took its
+  // threads at start-up and tfjs starts no others, so the idle ones are stopped
+  for (const w of pool?.unusedWorkers.splice(0) ?? []) w.terminate();
   return tfwasm.getThreadsCount();
 }

@@ -474,11 +474,15 @@ Deno.test("wasm: the threaded binary runs one XNNPACK thread per core and its gr
     return JSON.parse(new TextDecoder().decode(out.stdout).trim()) as {
       digest: string;
       threads: number;
+      idleWorkers: number;
+      runningWorkers: number;
     };
   };
   const [one, two] = [await child("1"), await child("2")];
   assert.equal(one.threads, 1);
   assert.equal(two.threads, 2, "the threaded binary did not start with 2 threads");
+  // one pthread besides the main thread; Emscripten's 7 other pre-started workers are stopped
+  assert.deepEqual([two.runningWorkers, two.idleWorkers], [1, 0]);
   assert.match(one.digest, /^[0-9a-f]{64}$/);
   assert.equal(two.digest, one.digest);
 });
