@@ -147,7 +147,7 @@ export async function startThreadedWasm(pkgDir: string, threads: number): Promis
   }
   const pool = (tf.backend() as unknown as { wasm: EmscriptenThreads }).wasm.PThread;
   for (const w of pool?.runningWorkers ?? []) w.unref();
-  // Emscripten pre-starts 8 workers (a V8 isolate each, ≈ 14 MB); XNNPACK's pool took its
+  // Emscripten pre-starts 8 workers (a V8 isolate each); XNNPACK's pool took its
   // threads at start-up and tfjs starts no others, so the idle ones are stopped
   for (const w of pool?.unusedWorkers.splice(0) ?? []) w.terminate();
   return tfwasm.getThreadsCount();
