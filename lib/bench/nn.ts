@@ -179,30 +179,39 @@ async function torchImagesPerSecond(
 }
 
 /**
- * Measures the default wasm kernels in a child process whose wasm backend runs with `threads`
- * XNNPACK threads (a process initialises its wasm binary once).
+ * Runs this module in a child process whose wasm backend has `threads` XNNPACK threads (a process
+ * initialises its wasm binary once) and returns the JSON line it prints, or undefined if it
+ * failed or ran with another thread count.
  */
-async function childImagesPerSecond(
-  threads: number,
-  warmup: number,
-  steps: number,
-): Promise<number | undefined> {
+async function inChild<T>(threads: number, args: string[]): Promise<T | undefined> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--child",
-      String(warmup),
-      String(steps),
-    ],
+    args: ["run", "-A", new URL(import.meta.url).pathname, ...args],
     env: { MEDCRYPT_WASM_THREADS: String(threads), MEDCRYPT_BACKEND: "wasm" },
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!out.success) return undefined;
   const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}");
-  return r.threads === threads ? r.imagesPerSecond as number : undefined;
+  return r.threads === threads ? r as T : undefined;
+}
+
+/** Training images/s of the default wasm kernels with `threads` threads (child process). */
+async function childImagesPerSecond(
+  threads: number,
+  warmup: number,
+  steps: number,
+): Promise<number | undefined> {
+  const r = await inChild<{ imagesPerSecond: number }>(threads, [
+    "--child",
+    String(warmup),
+    String(steps),
+  ]);
+  return r?.imagesPerSecond;
+}
+
+/** Start-up time and resident memory of a process that initialises wasm with `threads`. */
+function childStartup(threads: number): Promise<{ ms: number; rssMB: number } | undefined> {
+  return inChild(threads, ["--startup"]);
 }
 
 if (import.meta.main && Deno.args[0] === "--child") {
@@ -219,19 +228,6 @@ if (import.meta.main && Deno.args[0] === "--startup") {
   console.log(
     JSON.stringify({ ms, rssMB: Deno.memoryUsage().rss / 2 ** 20, threads: backendInfo().threads }),
   );
-}
-
-/** Start-up time and resident memory of a process that initialises wasm with `threads`. */
-async function childStartup(threads: number): Promise<{ ms: number; rssMB: number } | undefined> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--startup"],
-    env: { MEDCRYPT_WASM_THREADS: String(threads), MEDCRYPT_BACKEND: "wasm" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) return undefined;
-  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}");
-  return r.threads === threads ? r : undefined;
 }
 
 const CASE = (batch: number) => `64×64 grey, batch ${batch}`;
