@@ -624,7 +624,6 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
 }
 let registered = false;
-let nativeIdentity: tf.KernelFunc | undefined;
 
 /**
  * Registers the kernels of this module for the `wasm` backend (once; after the backend was
@@ -634,7 +633,6 @@ let nativeIdentity: tf.KernelFunc | undefined;
  */
 export function registerWasmKernels(): string[] {
   if (registered) return [...KERNEL_NAMES];
-  nativeIdentity = tf.getKernel("Identity", "wasm")?.kernelFunc;
   const native = tf.getKernel("Conv2DBackpropInput", "wasm");
   if (native) {
     nativeInputGrad = native.kernelFunc;
@@ -705,20 +703,16 @@ export function registerWasmKernels(): string[] {
     return maxPoolGrad(backend as BackendWasm, dy, input, attrs);
   });
   for (const name of CPU_FALLBACKS) replace(name, cpuFallback(name));
-  // tfjs's engine clones every tensor it saves for the backward pass through `Identity`; the
-  // wasm kernel copies the data (the cpu one shares it). Tensors are immutable, so share it.
-  replace("Identity", ({ inputs, backend }) => {
-    const { x } = inputs as { x: Info };
-    if (x.dtype === "string") return nativeIdentity!({ inputs, backend, attrs: {} }) as Info;
-    (backend as BackendWasm).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  });
-  // `Cast` to the same dtype (the ReLU gradient casts its float mask to float) copies too
-  const nativeCast = tf.getKernel("Cast", "wasm")?.kernelFunc;
-  if (nativeCast) {
-    replace("Cast", (args) => {
+  // tfjs's engine clones every tensor it saves for the backward pass through `Identity`, and
+  // the ReLU gradient casts its float mask to float: the wasm kernels copy the data (the cpu
+  // ones share it). Tensors are immutable, so share it; strings and real casts stay native.
+  for (const name of ["Identity", "Cast"]) {
+    const native = tf.getKernel(name, "wasm")?.kernelFunc;
+    if (!native) continue;
+    replace(name, (args) => {
       const { x } = args.inputs as { x: Info };
-      if (x.dtype === "string" || args.attrs?.dtype !== x.dtype) return nativeCast(args);
+      const same = name === "Identity" || args.attrs?.dtype === x.dtype;
+      if (x.dtype === "string" || !same) return native(args);
       (args.backend as BackendWasm).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     });
