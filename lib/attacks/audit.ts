@@ -35,7 +35,13 @@ import {
   scaledLogits,
   shadowAttack,
 } from "./mia.ts";
-import { type AttackMetrics, attackMetrics, rocAuc, type RocCurve, rocCurve } from "./roc.ts";
+import {
+  type AttackMetrics,
+  attackMetrics,
+  rocAuc,
+  type RocCurve,
+  rocCurve,
+} from "../stats/roc.ts";
 
 /** Options of {@linkcode runMembershipAudit}. */
 export interface AuditOptions {

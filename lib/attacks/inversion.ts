@@ -25,7 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
 import type { LabeledSet } from "../datasets/medmnist.ts";
-import { psnrOf, ssimOf } from "../metrics/similarity.ts";
+import { psnrOf, ssimOf } from "../cipher_metrics/similarity.ts";
 
 /** Options of the inversion attacks. */
 export interface InversionOptions {

@@ -12,7 +12,14 @@ import {
   scaledLogits,
   shadowAttack,
 } from "./mia.ts";
-import { attackMetrics, aucBootstrap, aucDeLong, rocAuc, rocCurve, tprAtFpr } from "./roc.ts";
+import {
+  attackMetrics,
+  aucBootstrap,
+  aucDeLong,
+  rocAuc,
+  rocCurve,
+  tprAtFpr,
+} from "../stats/roc.ts";
 import { runMembershipAudit } from "./audit.ts";
 
 Deno.test("rocAuc matches the pairwise definition, with ties counting one half", () => {

@@ -11,9 +11,7 @@
  * ```
  * @module
  */
-export * from "./roc.ts";
 export * from "./mia.ts";
 export * from "./audit.ts";
 export * from "./inversion.ts";
 export * from "./defences.ts";
-export * from "./threat.ts";

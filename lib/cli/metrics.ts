@@ -20,11 +20,11 @@ import { parseArgs } from "node:util";
 import { MedCryptError, withFile } from "../core/errors.ts";
 import { readImage } from "../image/mod.ts";
 import type { MedImage } from "../image/types.ts";
-import { pairMetrics } from "../metrics/suite.ts";
-import { chiSquareCritical } from "../metrics/histogram.ts";
-import { entropyAcceptance } from "../metrics/entropy.ts";
-import { correlationCritical, pairCount } from "../metrics/correlation.ts";
-import { npcrCritical } from "../metrics/differential.ts";
+import { pairMetrics } from "../cipher_metrics/suite.ts";
+import { chiSquareCritical } from "../cipher_metrics/histogram.ts";
+import { entropyAcceptance } from "../cipher_metrics/entropy.ts";
+import { correlationCritical, pairCount } from "../cipher_metrics/correlation.ts";
+import { npcrCritical } from "../cipher_metrics/differential.ts";
 import type { Command } from "./types.ts";
 
 const USAGE = "cipher-metrics --plain PLAIN --cipher CIPHER [--json]";

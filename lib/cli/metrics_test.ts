@@ -1,8 +1,8 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { medImage } from "../image/types.ts";
 import { readImage, writeImage } from "../image/mod.ts";
-import { aesCtrFixedCipher } from "../metrics/baseline_ciphers.ts";
-import { pairMetrics } from "../metrics/suite.ts";
+import { aesCtrFixedCipher } from "../ciphers/aes.ts";
+import { pairMetrics } from "../cipher_metrics/suite.ts";
 import { medcrypt, ROOT } from "./_test_util.ts";
 
 const cli = (...args: string[]) => medcrypt("cipher-metrics", ...args);

@@ -23,9 +23,9 @@ import type { Command } from "./types.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { assertNotInput, readFileChecked, writeFileAtomic } from "../core/fs.ts";
 import { readImage, writeImage } from "../image/io.ts";
-import { loadDefaultModel, loadModel, type RevCipherModel } from "../revcipher/model.ts";
-import { packQr, revDecrypt, revEncrypt, unpackQr } from "../revcipher/cipher.ts";
-import { decodeKeyQr, keyQrPng, readQrSet, writeQrSet } from "../revcipher/qr.ts";
+import { loadDefaultModel, loadModel, type RevCipherModel } from "../ciphers/revcipher/model.ts";
+import { packQr, revDecrypt, revEncrypt, unpackQr } from "../ciphers/revcipher/cipher.ts";
+import { decodeKeyQr, keyQrPng, readQrSet, writeQrSet } from "../ciphers/revcipher/qr.ts";
 
 const USAGE =
   `revcipher encrypt --key KEY [--exact] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
@@ -177,10 +177,10 @@ async function train(args: string[]): Promise<number> {
   const lr = Number(str(v, "lr") ?? "1e-4");
   if (!(lr > 0)) usage("--lr must be a positive number");
   const { initBackend } = await import("../nn/backend.ts");
-  const { trainRevCipher } = await import("../revcipher/train.ts");
-  const { cipherImages } = await import("../revcipher/data.ts");
+  const { trainRevCipher } = await import("../ciphers/revcipher/train.ts");
+  const { cipherImages } = await import("../ciphers/revcipher/data.ts");
   const { adaptModel, DEFAULT_CONFIG, initModel, saveModel } = await import(
-    "../revcipher/model.ts"
+    "../ciphers/revcipher/model.ts"
   );
   const backend = await initBackend();
   const seed = int(v, "seed", 1);
@@ -225,7 +225,7 @@ async function train(args: string[]): Promise<number> {
   return 0;
 }
 
-type History = import("../revcipher/train.ts").TrainHistory;
+type History = import("../ciphers/revcipher/train.ts").TrainHistory;
 
 function appendHistory(a: History, b: History): History {
   const n = a.step.length, s0 = a.seconds.at(-1) ?? 0;

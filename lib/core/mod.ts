@@ -9,6 +9,7 @@
  * @module
  */
 export * from "./errors.ts";
+export * from "./bytes.ts";
 export * from "./fs.ts";
 export * from "./random.ts";
 export * from "./progress.ts";

@@ -25,15 +25,8 @@ import { medImage } from "../image/types.ts";
 import { closeWorkers, decryptImage, encryptImage, generateKeyPair } from "../envelope/mod.ts";
 import { clientSpec, HeClient, HeServer, PRESETS, sealHeapBytes } from "../he/mod.ts";
 import { initBackend } from "../nn/backend.ts";
-import {
-  chooseThreshold,
-  evaluate,
-  evaluateProbs,
-  type Evaluation,
-  labelsOf,
-  reliabilityFigure,
-} from "../nn/eval.ts";
-import { type Arch, toHeModel } from "../nn/models.ts";
+import { chooseThreshold, evaluate, evaluateProbs, type Evaluation, labelsOf } from "../nn/eval.ts";
+import { type Arch } from "../nn/models.ts";
 import { predictProbs, type TrainOptions } from "../nn/train.ts";
 import { dpEpsilon, type DpOptions, dpSchedule } from "../nn/dpsgd.ts";
 import { trainZooModel, ZOO_ARCHS, zooConfig } from "../nn/train_zoo.ts";
@@ -46,7 +39,7 @@ import {
   invertBlackBox,
   invertWhiteBox,
 } from "../attacks/inversion.ts";
-import { attackMetrics, rocCurve, rocFigureLogLog } from "../attacks/roc.ts";
+import { attackMetrics, rocCurve } from "../stats/roc.ts";
 import { lossScores } from "../attacks/mia.ts";
 import {
   aesGcmOpen,
@@ -60,9 +53,17 @@ import {
   type Services,
   type Session,
   viewBytes,
-} from "../attacks/threat.ts";
-import type { Experiment, ExperimentContext, ExperimentResult, NamedFigure } from "./types.ts";
+} from "../pipeline/session.ts";
+import type {
+  Experiment,
+  ExperimentContext,
+  ExperimentResult,
+  NamedFigure,
+  NamedTable,
+} from "./types.ts";
 import type { Figure } from "../viz/types.ts";
+import { reliabilityFigure, rocFigureLogLog } from "../viz/evaluation.ts";
+import { toHeModel } from "../he/from_tfjs.ts";
 
 /** Paper A's own numbers, as quoted (reference values, not measured here). */
 export const PAPER_A_REPORTED = {
@@ -853,9 +854,9 @@ export async function runPaperA(ctx: ExperimentContext): Promise<ExperimentResul
         table: aq.from(invRows),
         caption: "Model inversion and its leakage",
       },
-      { ...zoo.tables[0], name: "paper_a_models" },
+      { ...(zoo.tables as NamedTable[])[0], name: "paper_a_models" },
     ],
-    figures: [...figures, ...zoo.figures],
+    figures: [...figures, ...(zoo.figures as NamedFigure[])],
     notes: [...notes, ...(zoo.notes ?? [])],
   };
 }

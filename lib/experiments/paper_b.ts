@@ -45,11 +45,10 @@ import { type MedImage, medImage } from "../image/types.ts";
 import { resize } from "../image/ops.ts";
 import { loadClinicalSamples } from "../datasets/clinical.ts";
 import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
-import type { ImageCipher } from "../chaos/types.ts";
-import type { UserKey } from "../chaos/keys.ts";
-import { classicChaosCipher } from "../chaos/classic.ts";
+import type { ImageCipher } from "../ciphers/types.ts";
+import { classicChaosCipher } from "../ciphers/chaos/classic.ts";
 import { initBackend } from "../nn/backend.ts";
-import { loadDefaultModel, revcipherExact, revcipherPaper } from "../revcipher/mod.ts";
+import { loadDefaultModel, revcipherExact, revcipherPaper } from "../ciphers/revcipher/mod.ts";
 import {
   aesCtrFixedCipher,
   aesGcmCipher,
@@ -75,7 +74,7 @@ import {
   type Speed,
   ssim,
   uaciCritical,
-} from "../metrics/mod.ts";
+} from "../cipher_metrics/mod.ts";
 import {
   type AttackPoint,
   chaosDifferentialAttack,
@@ -85,6 +84,7 @@ import {
   PSNR_CAP,
   zeroImageProbe,
 } from "../attacks/cipher/mod.ts";
+import { type UserKey } from "../ciphers/types.ts";
 
 /** Significance levels of every test. */
 export const ALPHAS = [0.05, 0.01, 0.001] as const;

@@ -30,11 +30,11 @@ import {
   deriveChaosKey,
   lyapunovExponent,
   orbitSeparation,
-} from "../chaos/mod.ts";
-import { psnr, ssim } from "../metrics/similarity.ts";
-import { correlations, pearson } from "../metrics/correlation.ts";
-import { shannonEntropy } from "../metrics/entropy.ts";
-import { npcr, uaci } from "../metrics/differential.ts";
+} from "../ciphers/chaos/mod.ts";
+import { psnr, ssim } from "../cipher_metrics/similarity.ts";
+import { correlations, pearson } from "../cipher_metrics/correlation.ts";
+import { shannonEntropy } from "../cipher_metrics/entropy.ts";
+import { npcr, uaci } from "../cipher_metrics/differential.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../nn/backend.ts";
 import {
@@ -55,7 +55,7 @@ import {
   type TrainHistory,
   trainRevCipher,
   type Variant,
-} from "../revcipher/mod.ts";
+} from "../ciphers/revcipher/mod.ts";
 
 // ---------------------------------------------------------------- notebook 07: chaotic keys
 

@@ -8,14 +8,21 @@
  * const hello: Experiment = {
  *   name: "hello",
  *   title: "Hello",
- *   run: () => Promise.resolve({ tables: [], figures: [], notes: ["hi"] }),
+ *   run: () => Promise.resolve({ tables: {}, figures: {}, notes: ["hi"] }),
  * };
- * console.log(hello.name);
+ * console.log((await hello.run({ scale: "quick", seed: 1, cacheDir: "." })).notes); // [ "hi" ]
  * ```
  * @module
  */
-import type { ColumnTable } from "arquero";
-import type { Figure } from "../viz/types.ts";
+import type { ExperimentResult } from "../report/types.ts";
+
+export type {
+  ExperimentResult,
+  Figures,
+  NamedFigure,
+  NamedTable,
+  Tables,
+} from "../report/types.ts";
 
 /** How big a run: `quick` takes minutes on 2 cores, `full` the full-scale version. */
 export type Scale = "quick" | "full";
@@ -28,34 +35,6 @@ export interface ExperimentContext {
   seed: number;
   /** Folder for caches and checkpoints that may be reused by a later run (git-ignored). */
   cacheDir: string;
-}
-
-/** A named table. */
-export interface NamedTable {
-  /** File stem, e.g. `"paper_a_comparison"`; written as CSV, Markdown and HTML. */
-  name: string;
-  /** The table. */
-  table: ColumnTable;
-  /** One-line caption. */
-  caption?: string;
-}
-
-/** A named figure. */
-export interface NamedFigure {
-  /** File stem, e.g. `"throughput_vs_size"`; written as HTML (and PNG when Chromium is there). */
-  name: string;
-  /** The figure. */
-  figure: Figure;
-}
-
-/** What an experiment returns. */
-export interface ExperimentResult {
-  /** Tables. */
-  tables: NamedTable[];
-  /** Figures. */
-  figures: NamedFigure[];
-  /** Sentences worth reading (findings, what did not reproduce), each computed. */
-  notes?: string[];
 }
 
 /** An experiment registered with `deno task reproduce`. */

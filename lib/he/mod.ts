@@ -24,6 +24,7 @@
  */
 export * from "./params.ts";
 export * from "./model.ts";
+export * from "./from_tfjs.ts";
 export * from "./plan.ts";
 export * from "./spec.ts";
 export * from "./protocol.ts";

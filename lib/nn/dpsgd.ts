@@ -23,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
-import { logGamma } from "../metrics/stats.ts";
+import { logGamma } from "../stats/special.ts";
 
 /** DP-SGD settings of a training run. */
 export interface DpOptions {

@@ -19,9 +19,8 @@ import {
   brierScore,
   confusionMatrix,
   expectedCalibrationError,
-} from "../metrics/classification.ts";
-import { aucDeLong } from "../attacks/roc.ts";
-import type { Figure } from "../viz/types.ts";
+} from "../stats/classification.ts";
+import { aucDeLong } from "../stats/roc.ts";
 import { predictProbs } from "./train.ts";
 
 /** One bin of a reliability diagram. */
@@ -242,49 +241,4 @@ export function labelsOf(set: LabeledSet): Uint8Array {
   const labels = new Uint8Array(set.n);
   for (let i = 0; i < set.n; i++) labels[i] = set.labels[i * set.labelWidth];
   return labels;
-}
-
-/**
- * A reliability diagram (observed frequency of class 1 against mean predicted probability, per
- * bin, marker size ∝ count) with the diagonal of perfect calibration.
- *
- * @param evals named evaluations
- * @returns a Plotly {@linkcode Figure}
- * @example
- * ```ts
- * import { evaluateProbs, reliabilityFigure } from "./eval.ts";
- * const e = evaluateProbs(Float32Array.from([0.9, 0.1, 0.2, 0.8]), Uint8Array.from([0, 1]));
- * console.log(reliabilityFigure([{ name: "toy", evaluation: e }]).data.length); // 2
- * ```
- */
-export function reliabilityFigure(evals: { name: string; evaluation: Evaluation }[]): Figure {
-  const data: Figure["data"] = evals.map(({ name, evaluation }) => {
-    const bins = evaluation.reliability.filter((b) => b.count > 0);
-    const max = Math.max(...bins.map((b) => b.count));
-    return {
-      type: "scatter",
-      mode: "lines+markers",
-      name: `${name} (ECE ${evaluation.ece.toFixed(3)})`,
-      x: bins.map((b) => b.meanPredicted),
-      y: bins.map((b) => b.observed),
-      text: bins.map((b) => `n=${b.count}`),
-      marker: { size: bins.map((b) => 6 + 14 * Math.sqrt(b.count / max)) },
-    };
-  });
-  data.push({
-    type: "scatter",
-    mode: "lines",
-    name: "perfect calibration",
-    x: [0, 1],
-    y: [0, 1],
-    line: { dash: "dash", color: "grey" },
-  });
-  return {
-    data,
-    layout: {
-      title: { text: "Reliability diagram" },
-      xaxis: { title: { text: "mean predicted P(pneumonia)" }, range: [0, 1] },
-      yaxis: { title: { text: "observed fraction pneumonia" }, range: [0, 1] },
-    },
-  };
 }

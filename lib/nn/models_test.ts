@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
-import { ARCHS, buildModel, heCnn, toHeModel } from "./models.ts";
+import { ARCHS, buildModel, heCnn } from "./models.ts";
 import { loadModelFromDir, saveModelToDir } from "./train_io.ts";
-import { heFriendlyPredictPlain } from "../he/model.ts";
 
 await initBackend();
 
@@ -75,18 +74,4 @@ Deno.test("fast Tile and FusedBatchNorm gradients equal finite differences", () 
   const ref = wb.mul(scale.div(vari.add(1e-3).sqrt())).dataSync();
   const gxd = gx.dataSync();
   for (let i = 0; i < gxd.length; i++) assert.ok(Math.abs(gxd[i] - ref[i]) < 1e-4);
-});
-
-Deno.test("an he-cnn exports to lib/he with the same logits", () => {
-  const m = heCnn({ seed: 4 });
-  const he = toHeModel(m);
-  const img = Uint8Array.from({ length: 784 }, (_, i) => (i * 13) % 256);
-  const logits = heFriendlyPredictPlain(he, img);
-  const probs = tf.tidy(() =>
-    (m.predict(tf.tensor4d(Float32Array.from(img, (v) => v / 255), [1, 28, 28, 1])) as tf.Tensor)
-      .dataSync()
-  );
-  const p1 = 1 / (1 + Math.exp(logits[0] - logits[1]));
-  assert.ok(Math.abs(p1 - probs[1]) < 1e-4, `${p1} vs ${probs[1]}`);
-  assert.throws(() => toHeModel(buildModel("mlp")), /not an he-cnn/);
 });

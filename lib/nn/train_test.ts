@@ -7,7 +7,7 @@ import { loadEnvelopeSet, storeSetAsEnvelopes } from "./train_envelope.ts";
 import { loadPneumoniaMNIST, subset } from "../datasets/mod.ts";
 import { Rng } from "../core/random.ts";
 import { closeWorkers, generateKeyPair } from "../envelope/mod.ts";
-import { containsBytes } from "../attacks/threat.ts";
+import { containsBytes } from "../core/bytes.ts";
 
 await initBackend();
 const { train: tr, val } = await loadPneumoniaMNIST();

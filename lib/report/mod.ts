@@ -12,22 +12,22 @@
  * import * as aq from "arquero";
  * const dir = await Deno.makeTempDir();
  * const files = await writeExperimentResult(dir, "demo", {
- *   tables: [{ name: "t", table: aq.table({ a: [1, 2] }) }],
- *   figures: [],
+ *   tables: { t: { name: "t", table: aq.table({ a: [1, 2] }) } },
+ *   figures: {},
  * });
  * console.log(files.length); // 4
  * ```
  * @module
  */
 import { join } from "node:path";
-import type { ExperimentResult } from "../experiments/types.ts";
+import type { ExperimentResult } from "./types.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { figureHtml, writePlotlyBeside } from "../viz/export.ts";
 import { exportPng, findChromium } from "../viz/chromium.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
-import { tableToCsv, tableToHtml, tableToMarkdown } from "./tables.ts";
+import { tableToCsv, tableToHtml, tableToMarkdown } from "../viz/tables.ts";
 
-export * from "./tables.ts";
+export type * from "./types.ts";
 
 /** Options of {@linkcode writeExperimentResult}. */
 export interface WriteOptions {
@@ -62,7 +62,7 @@ function pngDefault(): boolean {
  * ```ts
  * import { writeExperimentResult } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
- * console.log((await writeExperimentResult(dir, "x", { tables: [], figures: [] })).length); // 1
+ * console.log((await writeExperimentResult(dir, "x", { tables: {}, figures: {} })).length); // 1
  * ```
  */
 export async function writeExperimentResult(
@@ -80,7 +80,7 @@ export async function writeExperimentResult(
     await writeFileAtomic(p, enc.encode(text));
     written.push(p);
   };
-  for (const t of result.tables) {
+  for (const t of Object.values(result.tables)) {
     await put(`${t.name}.csv`, tableToCsv(t.table));
     await put(
       `${t.name}.md`,
@@ -88,13 +88,14 @@ export async function writeExperimentResult(
     );
     await put(`${t.name}.html`, tableToHtml(t.table, t.caption));
   }
-  if (result.figures.length) await writePlotlyBeside(outDir);
+  const figures = Object.values(result.figures);
+  if (figures.length) await writePlotlyBeside(outDir);
   const runProv: Provenance = provenance({
     params: { experiment, ...(options.params ?? {}) },
     seed: options.seed,
   });
   const png = options.png ?? pngDefault();
-  for (const f of result.figures) {
+  for (const f of figures) {
     const figure = { ...f.figure, provenance: f.figure.provenance ?? runProv };
     await put(
       `${f.name}.html`,
@@ -115,9 +116,9 @@ export async function writeExperimentResult(
       {
         ...runProv,
         figures: Object.fromEntries(
-          result.figures.map((f) => [f.name, f.figure.provenance ?? null]),
+          figures.map((f) => [f.name, f.figure.provenance ?? null]),
         ),
-        tables: result.tables.map((t) => t.name),
+        tables: Object.values(result.tables).map((t) => t.name),
       },
       null,
       2,

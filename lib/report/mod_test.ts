@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as aq from "arquero";
 import { decode } from "fast-png";
 import { writeExperimentResult } from "./mod.ts";
-import { tableToCsv, tableToHtmlFragment, tableToMarkdown } from "./tables.ts";
+import { tableToCsv, tableToHtmlFragment, tableToMarkdown } from "../viz/tables.ts";
 import { lineFigure } from "../viz/figures.ts";
 import { findChromium } from "../viz/chromium.ts";
 
@@ -21,8 +21,8 @@ Deno.test("writeExperimentResult writes tables, figures with provenance, and pro
     const own = lineFigure([{ x: [1, 2], y: [3, 4] }], { params: { lr: 0.1 }, seed: 5 });
     const bare = { data: [{ type: "bar", y: [1] }], layout: {} };
     const files = await writeExperimentResult(dir, "exp", {
-      tables: [{ name: "t", table: aq.table({ a: [1] }), caption: "cap" }],
-      figures: [{ name: "own", figure: own }, { name: "bare", figure: bare }],
+      tables: { t: { name: "t", table: aq.table({ a: [1] }), caption: "cap" } },
+      figures: { own: { name: "own", figure: own }, bare: { name: "bare", figure: bare } },
       notes: ["n1"],
     }, { png: false, params: { scale: "quick" }, seed: 9 });
     const names = files.map((f) => f.slice(dir.length + 5)).sort();
@@ -63,8 +63,8 @@ Deno.test({
     try {
       const fig = lineFigure([{ x: [1, 2], y: [3, 4] }], { seed: 11, width: 500, height: 300 });
       const files = await writeExperimentResult(dir, "exp", {
-        tables: [],
-        figures: [{ name: "f", figure: fig }],
+        tables: {},
+        figures: { f: { name: "f", figure: fig } },
       }, { png: true });
       assert.ok(files.some((f) => f.endsWith("f.png")));
       const png = decode(await Deno.readFile(join(dir, "exp", "f.png")));

@@ -532,7 +532,7 @@ function shape(img: MedImage) {
 }
 
 /** One ROC curve. */
-export interface RocCurve {
+export interface RocSeries {
   /** Legend name (the AUC is appended when given). */
   name: string;
   /** False-positive rates, ascending. */
@@ -559,7 +559,7 @@ export interface RocCurve {
  * ```
  */
 export function rocFigure(
-  curves: readonly RocCurve[],
+  curves: readonly RocSeries[],
   options: FigureOptions & { logLog?: boolean; minRate?: number } = {},
 ): Figure {
   const logLog = options.logLog ?? true;

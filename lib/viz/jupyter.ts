@@ -23,7 +23,7 @@
 import type { ColumnTable } from "arquero";
 import type { Figure } from "./types.ts";
 import { findChromium, renderFigurePng } from "./chromium.ts";
-import { tableToHtmlFragment, tableToMarkdown } from "../report/tables.ts";
+import { tableToHtmlFragment, tableToMarkdown } from "./tables.ts";
 
 /** A Jupyter MIME bundle. */
 export type MimeBundle = Record<string, unknown>;

@@ -29,8 +29,8 @@ export {
   type IntensityRange,
   lineFigure,
   plainArray,
-  type RocCurve,
   rocFigure,
+  type RocSeries,
   scatterFigure,
   type Series,
   tableFigure,
@@ -47,4 +47,5 @@ export {
   findChromium,
   renderFigurePng,
 } from "./chromium.ts";
+export { reliabilityFigure, rocFigureLogLog } from "./evaluation.ts";
 export { figureBundle, type MimeBundle, show, type ShowOptions, showTable } from "./jupyter.ts";

@@ -2,12 +2,12 @@ import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { medImage } from "../../image/types.ts";
 import { Rng } from "../../core/random.ts";
 import { initBackend } from "../../nn/backend.ts";
-import { aesCtrFixedCipher, aesGcmCipher } from "../../metrics/baseline_ciphers.ts";
-import { classicChaosCipher } from "../../chaos/classic.ts";
-import type { ImageCipher } from "../../chaos/types.ts";
+import { aesCtrFixedCipher, aesGcmCipher } from "../../ciphers/aes.ts";
+import { classicChaosCipher } from "../../ciphers/chaos/classic.ts";
+import type { ImageCipher } from "../../ciphers/types.ts";
 import { type KnownPair, knownPlaintextCurve, xorKeystreamAttack } from "./known_plaintext.ts";
 import { chaosDifferentialAttack, oracleOf, zeroImageProbe } from "./chosen_plaintext.ts";
-import { psnr } from "../../metrics/similarity.ts";
+import { psnr } from "../../cipher_metrics/similarity.ts";
 
 /** Smooth random "scans": blobs at random places, at a bit depth. */
 function scans(count: number, w: number, h: number, bits: number, seed: number) {

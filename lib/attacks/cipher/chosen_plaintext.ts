@@ -14,7 +14,7 @@
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { chaosEncrypt } from "../../chaos/classic.ts";
+ * import { chaosEncrypt } from "../../ciphers/chaos/classic.ts";
  * import { chaosDifferentialAttack } from "./chosen_plaintext.ts";
  * const oracle = async (img: typeof target) => (await chaosEncrypt(img, "secret")).cipher;
  * const target = medImage(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256), 8, 8);
@@ -24,9 +24,9 @@
  * @module
  */
 import { type MedImage, medImage } from "../../image/types.ts";
-import type { ImageCipher } from "../../chaos/types.ts";
-import type { UserKey } from "../../chaos/keys.ts";
+import type { ImageCipher } from "../../ciphers/types.ts";
 import { xorKeystreamAttack } from "./known_plaintext.ts";
+import { type UserKey } from "../../ciphers/types.ts";
 
 /** An encryption oracle under the attacked (unknown) key. */
 export type EncryptOracle = (img: MedImage) => Promise<MedImage>;
@@ -40,7 +40,7 @@ export type EncryptOracle = (img: MedImage) => Promise<MedImage>;
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { aesCtrFixedCipher } from "../../metrics/baseline_ciphers.ts";
+ * import { aesCtrFixedCipher } from "../../ciphers/aes.ts";
  * import { oracleOf } from "./chosen_plaintext.ts";
  * const o = oracleOf(aesCtrFixedCipher(), "k");
  * console.log((await o(medImage(new Uint8Array(4), 2, 2))).width); // 2
@@ -61,7 +61,7 @@ export function oracleOf<H>(cipher: ImageCipher<H>, key: UserKey): EncryptOracle
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { aesCtrFixedCipher } from "../../metrics/baseline_ciphers.ts";
+ * import { aesCtrFixedCipher } from "../../ciphers/aes.ts";
  * import { oracleOf, zeroImageProbe } from "./chosen_plaintext.ts";
  * const o = oracleOf(aesCtrFixedCipher(), "k");
  * const secret = medImage(new Uint8Array([5, 6, 7, 8]), 2, 2);
@@ -106,7 +106,7 @@ function diffs(c: MedImage, mod: number): Float64Array {
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { chaosEncrypt } from "../../chaos/classic.ts";
+ * import { chaosEncrypt } from "../../ciphers/chaos/classic.ts";
  * import { chaosDifferentialAttack } from "./chosen_plaintext.ts";
  * const oracle = async (img: typeof t) => (await chaosEncrypt(img, "k", { bindToImage: true })).cipher;
  * const t = medImage(Uint8Array.from({ length: 64 }, (_, i) => i), 8, 8);

@@ -26,7 +26,7 @@
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { aesCtrFixedCipher } from "../../metrics/baseline_ciphers.ts";
+ * import { aesCtrFixedCipher } from "../../ciphers/aes.ts";
  * import { xorKeystreamAttack } from "./known_plaintext.ts";
  * const ctr = aesCtrFixedCipher();
  * const a = medImage(Uint8Array.from({ length: 16 }, (_, i) => i), 4, 4);
@@ -42,8 +42,8 @@ import { MedCryptError } from "../../core/errors.ts";
 import { Rng } from "../../core/random.ts";
 import { progress } from "../../core/progress.ts";
 import { type MedImage, medImage } from "../../image/types.ts";
-import { containerBytes } from "../../metrics/baseline_ciphers.ts";
-import { psnr, ssim } from "../../metrics/similarity.ts";
+import { containerBytes } from "../../ciphers/aes.ts";
+import { psnr, ssim } from "../../cipher_metrics/similarity.ts";
 
 /** A known (plain, cipher) pair. */
 export interface KnownPair {

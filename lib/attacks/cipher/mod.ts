@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { medImage } from "../../image/types.ts";
- * import { aesCtrFixedCipher } from "../../metrics/baseline_ciphers.ts";
+ * import { aesCtrFixedCipher } from "../../ciphers/aes.ts";
  * import { oracleOf, zeroImageProbe } from "./mod.ts";
  * const o = oracleOf(aesCtrFixedCipher(), "k");
  * const r = await zeroImageProbe(o, await o(medImage(new Uint8Array([9, 9, 9, 9]), 2, 2)), 8);

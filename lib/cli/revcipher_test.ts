@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "./mod.ts";
+import { readImage, writeImage } from "../image/io.ts";
+import { type MedImage, medImage } from "../image/types.ts";
+import { loadClinicalSamples } from "../datasets/clinical.ts";
+import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
+import { initBackend } from "../nn/backend.ts";
+
+await initBackend();
+Deno.env.set("MEDCRYPT_QUIET", "1");
+
+async function quietCli(args: string[]): Promise<{ code: number; err: string }> {
+  const errs: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = () => {};
+  console.error = (...a: unknown[]) => errs.push(a.join(" "));
+  try {
+    return { code: await runCli(args), err: errs.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+Deno.test("exact variant: every embedded image bit for bit through the CLI and PNG files", async () => {
+  const dir = await Deno.makeTempDir();
+  const inputs: { path: string; img: MedImage }[] = [];
+  for (const s of await loadClinicalSamples()) inputs.push({ path: s.path, img: s.image });
+  const pm = await loadPneumoniaMNIST();
+  for (const i of [0, 1, 2, 3]) {
+    const img = medImage(pm.test.images.slice(i * 784, (i + 1) * 784), 28, 28);
+    const path = join(dir, `pm-${i}.png`);
+    await writeImage(path, img);
+    inputs.push({ path, img });
+  }
+  assert.ok(inputs.length >= 17);
+  for (const [k, { path, img }] of inputs.entries()) {
+    const c = join(dir, `c${k}.png`), out = join(dir, `d${k}.npy`);
+    const enc = await quietCli([
+      "revcipher",
+      "encrypt",
+      "--key",
+      "k3y",
+      "--exact",
+      "--in",
+      path,
+      "--out",
+      c,
+    ]);
+    assert.equal(enc.code, 0, enc.err);
+    const cipher = await readImage(c);
+    assert.equal(cipher.bitDepth, img.bitDepth <= 8 ? 8 : 16, path);
+    const dec = await quietCli(["revcipher", "decrypt", "--key", "k3y", "--in", c, "--out", out]);
+    assert.equal(dec.code, 0, dec.err);
+    const back = await readImage(out);
+    assert.equal(back.width, img.width);
+    assert.equal(back.height, img.height);
+    assert.equal(back.bitDepth, img.bitDepth, path);
+    assert.ok(back.data.every((v, i) => v === img.data[i]), `${path} not bit-exact`);
+  }
+});
+
+Deno.test("CLI: wrong key, missing QR, wrong-size cipher give one-line errors, no output", async () => {
+  const dir = await Deno.makeTempDir();
+  const src = join(dir, "p.png");
+  await writeImage(src, medImage(Uint8Array.from({ length: 32 * 32 }, (_, i) => i % 251), 32, 32));
+  const c = join(dir, "c.png");
+  assert.equal(
+    (await quietCli(["revcipher", "encrypt", "--key", "a", "--exact", "--in", src, "--out", c]))
+      .code,
+    0,
+  );
+  const out = join(dir, "o.png");
+  const wrong = await quietCli(["revcipher", "decrypt", "--key", "b", "--in", c, "--out", out]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /wrong key/);
+  await assert.rejects(() => Deno.stat(out));
+  const noQr = await quietCli([
+    "revcipher",
+    "decrypt",
+    "--key",
+    "a",
+    "--in",
+    c,
+    "--qr",
+    join(dir, "nope"),
+    "--out",
+    out,
+  ]);
+  assert.equal(noQr.code, 1);
+  assert.match(noQr.err, /QR folder not found/);
+  const small = join(dir, "small.png");
+  await writeImage(small, medImage(new Uint8Array(30 * 32), 30, 32));
+  const sz = await quietCli([
+    "revcipher",
+    "decrypt",
+    "--key",
+    "a",
+    "--in",
+    small,
+    "--qr",
+    join(dir, "c.qr"),
+    "--out",
+    out,
+  ]);
+  assert.match(sz.err, /30×32 but its header expects 32×32/);
+  const deep = join(dir, "deep.png");
+  await writeImage(deep, medImage(new Uint16Array(32 * 32), 32, 32));
+  const bd = await quietCli([
+    "revcipher",
+    "decrypt",
+    "--key",
+    "a",
+    "--in",
+    deep,
+    "--qr",
+    join(dir, "c.qr"),
+    "--out",
+    out,
+  ]);
+  assert.match(bd.err, /16-bit but its header expects a 8-bit/);
+  const same = await quietCli(["revcipher", "encrypt", "--key", "a", "--in", src, "--out", src]);
+  assert.equal(same.code, 1);
+  const usage = await quietCli(["revcipher", "encrypt", "--in", src]);
+  assert.equal(usage.code, 2);
+  // small images: the cipher can travel inside the QR codes (--embed), decrypt without --in
+  const c2 = join(dir, "c2.png"), qr2 = join(dir, "qr2");
+  assert.equal(
+    (await quietCli([
+      "revcipher",
+      "encrypt",
+      "--key",
+      "a",
+      "--exact",
+      "--embed",
+      "--in",
+      src,
+      "--out",
+      c2,
+      "--qr",
+      qr2,
+    ])).code,
+    0,
+  );
+  const out2 = join(dir, "o2.npy");
+  assert.equal(
+    (await quietCli(["revcipher", "decrypt", "--key", "a", "--qr", qr2, "--out", out2])).code,
+    0,
+  );
+  assert.deepEqual((await readImage(out2)).data, (await readImage(src)).data);
+  // the key as its own QR code, read back from the PNG
+  const kq = join(dir, "key.png"), c3 = join(dir, "c3.png"), out3 = join(dir, "o3.npy");
+  const args = ["revcipher", "encrypt", "--key", "a", "--exact", "--in", src, "--out", c3];
+  assert.equal((await quietCli([...args, "--key-qr", kq])).code, 0);
+  const dec = await quietCli(["revcipher", "decrypt", "--key-qr", kq, "--in", c3, "--out", out3]);
+  assert.equal(dec.code, 0, dec.err);
+  assert.deepEqual((await readImage(out3)).data, (await readImage(src)).data);
+});
