@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
-import { ARCHS, buildModel, heCnn } from "./models.ts";
+import { ARCHS, buildModel } from "./models.ts";
 import { loadModelFromDir, saveModelToDir } from "./train_io.ts";
 
 await initBackend();

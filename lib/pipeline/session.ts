@@ -19,7 +19,6 @@
  * ```
  * @module
  */
-import { Buffer } from "node:buffer";
 import { MedCryptError } from "../core/errors.ts";
 import type { MedImage } from "../image/types.ts";
 import { decryptImage, encryptImage, type PrivateKey, type PublicKey } from "../envelope/mod.ts";
@@ -31,7 +30,6 @@ import type {
   HeServer,
   PublicEvaluationKeys,
 } from "../he/mod.ts";
-import { containsBytes } from "../core/bytes.ts";
 
 /** The protection methods compared by paper A. */
 export type Method = "Plaintext" | "AES" | "AES+RSA" | "HE";
