@@ -16,6 +16,7 @@ import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked } from "../core/fs.ts";
 import { decodeNpz } from "../image/npz.ts";
 import type { NdArray } from "../image/npy.ts";
+import { type MedImage, medImage, type MedImageOptions } from "../image/types.ts";
 
 /** Images with labels, stored compactly (pixels `0..255`, row-major, then channels). */
 export interface LabeledSet {
@@ -198,4 +199,54 @@ export function subset(set: LabeledSet, indices: ArrayLike<number>): LabeledSet 
     );
   }
   return { ...set, images, labels, n };
+}
+
+/**
+ * The pixels of image `i` of a set, as a view (no copy).
+ *
+ * @param set the set
+ * @param i the image's index
+ * @returns `height * width * channels` pixels
+ * @example
+ * ```ts
+ * import { loadPneumoniaMNIST, pixelsAt } from "./medmnist.ts";
+ * const { test } = await loadPneumoniaMNIST();
+ * console.log(pixelsAt(test, 2).length); // 784
+ * ```
+ */
+export function pixelsAt(set: LabeledSet, i: number): Uint8Array {
+  if (!Number.isInteger(i) || i < 0 || i >= set.n) {
+    throw new MedCryptError("bad-index", `index ${i} is outside 0..${set.n - 1}`);
+  }
+  const size = set.height * set.width * set.channels;
+  return set.images.subarray(i * size, (i + 1) * size);
+}
+
+/**
+ * Image `i` of a grey set as a {@linkcode MedImage} (the pixels are copied).
+ *
+ * @param set the set (one channel)
+ * @param i the image's index
+ * @param meta modality and other metadata of the image
+ * @returns the image
+ * @example
+ * ```ts
+ * import { imageAt, loadPneumoniaMNIST } from "./medmnist.ts";
+ * const { test } = await loadPneumoniaMNIST();
+ * const img = imageAt(test, 0, { modality: "CR" });
+ * console.log(img.width, img.height, img.modality); // 28 28 CR
+ * ```
+ */
+export function imageAt(
+  set: LabeledSet,
+  i: number,
+  meta: MedImageOptions = {},
+): MedImage {
+  if (set.channels !== 1) {
+    throw new MedCryptError(
+      "bad-argument",
+      `imageAt takes a grey set, this one has ${set.channels} channels`,
+    );
+  }
+  return medImage(pixelsAt(set, i).slice(), set.width, set.height, meta);
 }

@@ -16,3 +16,4 @@
 export * from "./special.ts";
 export * from "./classification.ts";
 export * from "./roc.ts";
+export * from "./summary.ts";
