@@ -9,7 +9,7 @@
  * @module
  */
 import type { Experiment } from "./types.ts";
-import { experiments as dataTour } from "./data_tour.ts";
+import { experiments as dataTour } from "./data_tour/mod.ts";
 import { experiments as envelope } from "./envelope.ts";
 import { experiments as he } from "./he_inference.ts";
 import { experiments as paperA } from "./paper_a.ts";

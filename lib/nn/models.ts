@@ -376,6 +376,47 @@ export function heCnn(options: ModelOptions & { hidden?: number } = {}): tf.Laye
 }
 
 /**
+ * The data tour's small CNN: conv 3×3 (8, ReLU) → max-pool 2 → conv 3×3 (16, ReLU) → max-pool 2
+ * → dense 32 (ReLU) → softmax over 2 classes, Glorot-uniform kernels seeded `seed + 1 … seed + 4`.
+ *
+ * @param inputShape `[height, width, channels]`
+ * @param seed initialisation seed
+ * @returns an uncompiled sequential model
+ * @example
+ * ```ts
+ * import { smallCnn } from "./models.ts";
+ * console.log(smallCnn([28, 28, 1], 1).countParams()); // 26434
+ * ```
+ */
+export function smallCnn(inputShape: [number, number, number], seed: number): tf.Sequential {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape,
+        filters: 8,
+        kernelSize: 3,
+        activation: "relu",
+        padding: "same",
+        kernelInitializer: init(1),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({
+        filters: 16,
+        kernelSize: 3,
+        activation: "relu",
+        padding: "same",
+        kernelInitializer: init(2),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 32, activation: "relu", kernelInitializer: init(3) }),
+      tf.layers.dense({ units: 2, activation: "softmax", kernelInitializer: init(4) }),
+    ],
+  });
+}
+
+/**
  * Builds a model by architecture name.
  *
  * @param arch one of {@linkcode ARCHS}

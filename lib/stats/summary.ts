@@ -3,8 +3,9 @@
  *
  * @example
  * ```ts
- * import { mean, median } from "./summary.ts";
+ * import { extent, mean, median } from "./summary.ts";
  * console.log(median([3, 1, 2, 10]), mean([3, 1, 2, 10])); // 2.5 4
+ * console.log(extent([3, 1, 2, 10])); // { min: 1, max: 10, mean: 4 }
  * ```
  * @module
  */
@@ -42,4 +43,27 @@ export function mean(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return s / xs.length;
+}
+
+/**
+ * Smallest, largest and mean value in one pass (for pixel arrays of millions of values).
+ *
+ * @param xs the sample
+ * @returns `{ min, max, mean }`; throws a `MedCryptError` (`empty`) on an empty sample
+ * @example
+ * ```ts
+ * import { extent } from "./summary.ts";
+ * console.log(extent(new Uint16Array([7, 4095, 1]))); // { min: 1, max: 4095, mean: 1367.6666666666667 }
+ * ```
+ */
+export function extent(xs: ArrayLike<number>): { min: number; max: number; mean: number } {
+  if (xs.length === 0) throw new MedCryptError("empty", "the extent of an empty sample");
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: sum / xs.length };
 }

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { loadClinicalSamples, loadPneumoniaMNIST } from "../datasets/mod.ts";
-import {
-  dataSummary,
-  histogramsFigure,
-  modalitiesFigure,
-  pneumoniaSamplesFigure,
-  roc,
-  splitCounts,
-  trainPneumoniaCnn,
-} from "./data_tour.ts";
-
-Deno.test("roc: AUC matches the pairwise definition, ties count one half", () => {
-  assert.equal(roc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).auc, 0.75);
-  assert.equal(roc([0, 1], [0.5, 0.5]).auc, 0.5);
-  assert.equal(roc([0, 0, 1], [0.1, 0.2, 0.9]).auc, 1);
-  const r = roc([1, 0, 1, 0, 1], [0.9, 0.8, 0.7, 0.2, 0.1]);
-  // Pairs (pos, neg) ranked right: 0.9>0.8,0.2; 0.7>0.2; 0.1>none → 3 of 6.
-  assert.equal(r.auc, 0.5);
-  assert.deepEqual([r.fpr[0], r.tpr[0], r.fpr.at(-1), r.tpr.at(-1)], [0, 0, 1, 1]);
-});
+import { loadClinicalSamples, loadPneumoniaMNIST } from "../../datasets/mod.ts";
+import { dataSummary, splitCounts } from "./summary.ts";
+import { histogramsFigure, modalitiesFigure, pneumoniaSamplesFigure } from "./figures.ts";
+import { trainPneumoniaCnn } from "./small_cnn.ts";
 
 Deno.test("data summary and figures reflect the embedded files at their bit depth", async () => {
   const samples = await loadClinicalSamples();
