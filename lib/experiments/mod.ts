@@ -11,7 +11,7 @@
 import type { Experiment } from "./types.ts";
 import { experiments as dataTour } from "./data_tour/mod.ts";
 import { experiments as envelope } from "./envelope.ts";
-import { experiments as he } from "./he_inference.ts";
+import { experiments as he } from "./he_inference/mod.ts";
 import { experiments as paperA } from "./paper_a.ts";
 import { experiments as revcipher } from "./revcipher.ts";
 import { experiments as paperB } from "./paper_b.ts";

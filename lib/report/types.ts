@@ -41,11 +41,14 @@ export type Tables = Record<string, NamedTable>;
 export type Figures = Record<string, NamedFigure>;
 
 /** What an experiment returns: its tables and figures as named fields, and computed notes. */
-export interface ExperimentResult<T extends Tables = Tables, F extends Figures = Figures> {
+export interface ExperimentResult<
+  T extends Tables | NamedTable[] = Tables | NamedTable[],
+  F extends Figures | NamedFigure[] = Figures | NamedFigure[],
+> {
   /** Tables, one field each. */
-  tables: T | NamedTable[];
+  tables: T;
   /** Figures, one field each. */
-  figures: F | NamedFigure[];
+  figures: F;
   /** Sentences worth reading (findings, what did not reproduce), each computed. */
   notes?: string[];
 }
