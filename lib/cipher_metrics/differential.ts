@@ -263,3 +263,25 @@ export function differentialTest(
     uaciPass,
   };
 }
+
+/**
+ * The fraction of positions at which two equally long sequences differ (of pixels, key-stream
+ * bytes or any values); NPCR is this in percent for two images.
+ *
+ * @param a first sequence
+ * @param b second sequence, same length
+ * @returns the fraction in [0, 1]
+ * @example
+ * ```ts
+ * import { changedFraction } from "./differential.ts";
+ * console.log(changedFraction([1, 2, 3, 4], [1, 0, 3, 0])); // 0.5
+ * ```
+ */
+export function changedFraction(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) {
+    throw new MedCryptError("size-mismatch", `${a.length} values against ${b.length}`);
+  }
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += a[i] !== b[i] ? 1 : 0;
+  return d / a.length;
+}

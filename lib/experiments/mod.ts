@@ -10,10 +10,11 @@
  */
 import type { Experiment } from "./types.ts";
 import { experiments as dataTour } from "./data_tour/mod.ts";
-import { experiments as envelope } from "./envelope.ts";
+import { experiments as envelope } from "./envelope/mod.ts";
 import { experiments as he } from "./he_inference/mod.ts";
 import { experiments as paperA } from "./paper_a.ts";
-import { experiments as revcipher } from "./revcipher.ts";
+import { experiments as chaoticKeys } from "./chaotic_keys/mod.ts";
+import { experiments as revcipher } from "./revcipher/mod.ts";
 import { experiments as paperB } from "./paper_b.ts";
 
 export type * from "./types.ts";
@@ -27,5 +28,5 @@ export type * from "./types.ts";
  * ```
  */
 export function allExperiments(): Experiment[] {
-  return [...dataTour, ...envelope, ...he, ...paperA, ...revcipher, ...paperB];
+  return [...dataTour, ...envelope, ...he, ...paperA, ...chaoticKeys, ...revcipher, ...paperB];
 }
