@@ -33,6 +33,8 @@ import { MedCryptError } from "../core/errors.ts";
 import { type MedImage, medImage } from "../image/types.ts";
 import type { ImageCipher } from "./types.ts";
 import { type UserKey, userKeyBytes } from "./types.ts";
+import { gcmDecrypt, gcmEncrypt } from "../core/aes_gcm.ts";
+import { fromHex, toHex } from "../core/bytes.ts";
 
 /** Header of the AES-GCM image cipher. */
 export interface AesGcmHeader {
@@ -62,12 +64,13 @@ export interface AesCtrHeader {
   bitDepth: number;
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+/** A header field's hex as bytes; malformed hex is a bad header. */
 function unhex(s: string, what: string): Uint8Array<ArrayBuffer> {
-  if (!/^([0-9a-f]{2})*$/i.test(s)) throw new MedCryptError("bad-header", `${what} is not hex`);
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  try {
+    return fromHex(s);
+  } catch (e) {
+    throw new MedCryptError("bad-header", `${what} is not hex`, { cause: e });
+  }
 }
 
 /**
@@ -214,9 +217,7 @@ export function aesGcmCipher(): ImageCipher<AesGcmHeader> {
     async encrypt(img, key) {
       const k = await importKey(key, "AES-GCM");
       const iv = crypto.getRandomValues(new Uint8Array(12));
-      const ct = new Uint8Array(
-        await crypto.subtle.encrypt({ name: "AES-GCM", iv }, k, containerBytes(img)),
-      );
+      const ct = await gcmEncrypt(k, iv, containerBytes(img));
       const body = ct.subarray(0, ct.length - 16), tag = ct.subarray(ct.length - 16);
       return {
         cipher: imageFromBytes(body, img.width, img.height, img.bitDepth <= 8 ? 8 : 16),
@@ -225,8 +226,8 @@ export function aesGcmCipher(): ImageCipher<AesGcmHeader> {
           width: img.width,
           height: img.height,
           bitDepth: img.bitDepth,
-          iv: hex(iv),
-          tag: hex(tag),
+          iv: toHex(iv),
+          tag: toHex(tag),
         },
       };
     },
@@ -248,15 +249,7 @@ export function aesGcmCipher(): ImageCipher<AesGcmHeader> {
         const all = new Uint8Array(body.length + 16);
         all.set(body);
         all.set(tag, body.length);
-        let plain: Uint8Array;
-        try {
-          plain = new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, k, all));
-        } catch {
-          throw new MedCryptError(
-            "auth-failed",
-            "AES-GCM authentication failed: wrong key or the cipher image was altered",
-          );
-        }
+        const plain = await gcmDecrypt(k, iv, all, undefined, "the cipher image");
         return imageFromBytes(plain, header.width, header.height, header.bitDepth);
       }
       // Unauthenticated: GCM's payload keystream is AES-CTR from IV ‖ 00000002.

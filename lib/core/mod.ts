@@ -10,6 +10,7 @@
  */
 export * from "./errors.ts";
 export * from "./bytes.ts";
+export * from "./aes_gcm.ts";
 export * from "./fs.ts";
 export * from "./random.ts";
 export * from "./progress.ts";

@@ -30,6 +30,9 @@ import type {
   HeServer,
   PublicEvaluationKeys,
 } from "../he/mod.ts";
+import { aesGcmOpen, aesGcmSeal } from "../core/aes_gcm.ts";
+
+export { aesGcmOpen, aesGcmSeal } from "../core/aes_gcm.ts";
 
 /** The protection methods compared by paper A. */
 export type Method = "Plaintext" | "AES" | "AES+RSA" | "HE";
@@ -89,64 +92,6 @@ const softmax2 = (a: number, b: number) => {
   const m = Math.max(a, b), ea = Math.exp(a - m), eb = Math.exp(b - m);
   return Float32Array.from([ea / (ea + eb), eb / (ea + eb)]);
 };
-
-/**
- * AES-256-GCM with a pre-shared key (WebCrypto): `iv ‖ ciphertext ‖ tag`.
- *
- * @param key an AES-GCM key
- * @param data plaintext
- * @returns the sealed bytes
- * @example
- * ```ts
- * import { aesGcmOpen, aesGcmSeal } from "./session.ts";
- * const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
- * const s = await aesGcmSeal(key, new Uint8Array([1, 2]));
- * console.log(await aesGcmOpen(key, s)); // Uint8Array(2) [ 1, 2 ]
- * ```
- */
-export async function aesGcmSeal(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, data as Uint8Array<ArrayBuffer>),
-  );
-  const out = new Uint8Array(12 + ct.length);
-  out.set(iv);
-  out.set(ct, 12);
-  return out;
-}
-
-/**
- * Opens {@linkcode aesGcmSeal}'s output.
- *
- * @param key the AES-GCM key
- * @param sealed `iv ‖ ciphertext ‖ tag`
- * @returns the plaintext; throws `auth-failed` when the bytes were altered or the key is wrong
- * @example
- * ```ts
- * import { aesGcmOpen } from "./session.ts";
- * const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
- * await aesGcmOpen(key, new Uint8Array(40)).catch((e) => console.log(e.code)); // "auth-failed"
- * ```
- */
-export async function aesGcmOpen(key: CryptoKey, sealed: Uint8Array): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: sealed.subarray(0, 12) as Uint8Array<ArrayBuffer> },
-        key,
-        sealed.subarray(12) as Uint8Array<ArrayBuffer>,
-      ),
-    );
-  } catch (e) {
-    throw new MedCryptError(
-      "auth-failed",
-      "AES-GCM authentication failed: wrong key or altered bytes",
-      {
-        cause: e,
-      },
-    );
-  }
-}
 
 /**
  * Runs one diagnostic request for `image` under `method` and captures every position's view.
