@@ -71,7 +71,7 @@ Deno.test("flipping one bit of the user key changes ≥ 99 % of cipher pixels (b
   }
 });
 
-Deno.test("losses agree with lib/metrics", async () => {
+Deno.test("losses agree with lib/cipher_metrics", async () => {
   const { heldOut } = await cipherImages({ size: 32, trainCount: 1, heldOutCount: 2, seed: 3 });
   const a = heldOut[0].image, b = heldOut[1].image;
   const t = (img: MedImage) =>

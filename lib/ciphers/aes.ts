@@ -1,6 +1,6 @@
 /**
  * Two reference image ciphers built on WebCrypto AES-256, behind the project's common
- * {@linkcode ImageCipher} interface (`lib/chaos/types.ts`), so the security suite can measure them
+ * {@linkcode ImageCipher} interface (`lib/ciphers/types.ts`), so the security suite can measure them
  * beside the chaos and learned ciphers:
  *
  * - **AES-256-GCM** ({@linkcode aesGcmCipher}): a fresh random 96-bit IV per image; the cipher

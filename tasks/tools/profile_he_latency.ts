@@ -1,7 +1,7 @@
 /**
  * Profiles the latency mode of the shipped model op by op: wraps the server evaluator's SEAL calls
  * and reports time per (op, ciphertext primes), plus client encrypt / decrypt per image.
- * `deno run -A lib/he/_profile_latency.ts [images]`.
+ * `deno run -A tasks/tools/profile_he_latency.ts [images]`.
  *
  * @module
  */

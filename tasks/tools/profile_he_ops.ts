@@ -1,6 +1,6 @@
 /**
  * Times every SEAL op class at the default preset (N=8192): encode, encrypt, load, multiply_plain,
- * square+relin, rescale, rotate, add. `deno run -A lib/he/_profile_ops.ts [preset]`.
+ * square+relin, rescale, rotate, add. `deno run -A tasks/tools/profile_he_ops.ts [preset]`.
  *
  * @module
  */

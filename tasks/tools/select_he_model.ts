@@ -7,7 +7,7 @@
  * accuracy is read only to report it (every candidate's, and the chosen setting's mean ± sd); it
  * takes no part in the choice.
  *
- * Run: `deno run -A lib/he/_select.ts [OUT_DIR]`; prints a Markdown table and the chosen command.
+ * Run: `deno run -A tasks/tools/select_he_model.ts [OUT_DIR]`; prints a Markdown table and the chosen command.
  * @module
  */
 

@@ -1,5 +1,5 @@
 /**
- * The learned cipher behind the common `ImageCipher` interface (`lib/chaos/types.ts`), plus
+ * The learned cipher behind the common `ImageCipher` interface (`lib/ciphers/types.ts`), plus
  * `revEncrypt` / `revDecrypt` that pick the variant, and the packaging of a header (with an
  * optional cipher payload) into the bytes the QR codes carry.
  *

@@ -2,7 +2,7 @@
  * The five loss families of paper B, differentiable (tfjs): histogram + entropy, adjacent-pixel
  * correlation, diffusion (NPCR/UACI surrogates), similarity between plain and cipher,
  * reconstruction, and the wrong-key error. Inputs are `[B, H, W, 1]` tensors in [0, 1].
- * `losses_test.ts` checks each against the plain metric of `lib/metrics`.
+ * `lib/cipher_metrics/revcipher_test.ts` checks each against the plain metric of `lib/cipher_metrics`.
  *
  * @example
  * ```ts
