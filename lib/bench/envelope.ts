@@ -25,6 +25,7 @@ import {
 import { peakRssOfStreaming } from "../envelope/_rss.ts";
 import { generateKeyPair } from "../envelope/keys.ts";
 import { progress } from "../core/progress.ts";
+import { MedCryptError } from "../core/errors.ts";
 
 const MB = 1024 * 1024;
 
@@ -148,7 +149,9 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       } finally {
         if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
-      if (!rss.roundTripOk) throw new Error(`streaming round trip failed (${where})`);
+      if (!rss.roundTripOk) {
+        throw new MedCryptError("round-trip-failed", `streaming round trip failed (${where})`);
+      }
       for (
         const [dir, mb, gbps] of [
           ["encryptFile", rss.encryptPeakMB, rss.encryptGBps],

@@ -28,6 +28,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { MedCryptError } from "../core/errors.ts";
 
 type Info = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -64,7 +65,7 @@ export const KERNEL_NAMES: readonly string[] = [
 /** Calls a registered wasm kernel directly (no engine, no tape). */
 function run(b: BackendWasm, name: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
   const k = tf.getKernel(name, "wasm");
-  if (!k) throw new Error(`wasm kernel ${name} is not registered`);
+  if (!k) throw new MedCryptError("unsupported", `wasm kernel ${name} is not registered`);
   const out = k.kernelFunc({ inputs, backend: b, attrs }) as Info | Info[];
   return Array.isArray(out) ? out[0] : out;
 }
@@ -124,7 +125,10 @@ function convInfo(xShape: number[], fShape: number[], attrs: Attrs) {
   const dimRoundingMode = attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined;
   const dataFormat = (attrs.dataFormat as string | undefined) ?? "NHWC";
   if (dataFormat !== "NHWC" && dataFormat !== "channelsLast") {
-    throw new Error(`wasm conv gradients support only NHWC (got ${dataFormat})`);
+    throw new MedCryptError(
+      "unsupported",
+      `wasm conv gradients support only NHWC (got ${dataFormat})`,
+    );
   }
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -274,7 +278,10 @@ function conv2dBackpropFilterAdapter(
   const dy5 = reshape(b, dy, [n, 1, oh, ow, co]);
   const pad = info.padInfo.type === "SAME" ? "same" : "valid";
   if (info.padInfo.type !== "SAME" && info.padInfo.type !== "VALID") {
-    throw new Error("the Conv3D adapter supports only 'same' and 'valid' padding");
+    throw new MedCryptError(
+      "unsupported",
+      "the Conv3D adapter supports only 'same' and 'valid' padding",
+    );
   }
   const out = run(b, "Conv3DBackpropFilterV2", { x: x5, dy: dy5 }, {
     strides: [1, info.strideHeight, info.strideWidth],
@@ -291,7 +298,10 @@ function conv2dBackpropFilterAdapter(
 function depthwiseInfo(xShape: number[], fShape: number[], attrs: Attrs) {
   const dil = attrs.dilations as number | [number, number] | undefined;
   if (dil !== undefined && !(dil === 1 || (Array.isArray(dil) && dil[0] === 1 && dil[1] === 1))) {
-    throw new Error("depthwise conv gradients with dilation > 1 are not supported");
+    throw new MedCryptError(
+      "unsupported",
+      "depthwise conv gradients with dilation > 1 are not supported",
+    );
   }
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -523,7 +533,9 @@ function cpuFallback(name: string): tf.KernelFunc {
     const b = backend as BackendWasm;
     const cpu = tf.findBackend("cpu");
     const k = tf.getKernel(name, "cpu");
-    if (!cpu || !k) throw new Error(`${name}: no cpu backend to fall back on`);
+    if (!cpu || !k) {
+      throw new MedCryptError("unsupported", `${name}: no cpu backend to fall back on`);
+    }
     // `rank` too: some cpu kernels (Dilation2D backprops) read it as if given Tensors
     const copy = (t: Info): Info & { rank: number } => ({
       dataId: cpu.write(b.readSync(t.dataId), t.shape, t.dtype),
@@ -576,7 +588,9 @@ export function registerMissingGradients(): string[] {
         const g = dy as tf.Tensor4D;
         return {
           x: () => {
-            if (fmt !== "NHWC") throw new Error("DepthToSpace gradient supports only NHWC");
+            if (fmt !== "NHWC") {
+              throw new MedCryptError("unsupported", "DepthToSpace gradient supports only NHWC");
+            }
             const [n, hh, ww, c] = g.shape;
             const h = hh / bs, w = ww / bs;
             return g.reshape([n, h, bs, w, bs, c]).transpose([0, 1, 3, 2, 4, 5])

@@ -34,6 +34,7 @@ import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import os from "node:os";
+import { MedCryptError } from "../core/errors.ts";
 
 /** The exact fragment of tfjs 4.22's pthread worker script that loads the module factory. */
 const IMPORT_FACTORY =
@@ -83,7 +84,10 @@ function workerScript(pkgDir: string): string {
     `${pkgDir}wasm-out/tfjs-backend-wasm-threaded-simd.worker.js`,
   ) as { wasmWorkerContents: string };
   if (!wasmWorkerContents.includes(IMPORT_FACTORY) || !wasmWorkerContents.includes(SET_LOCATION)) {
-    throw new Error("the pthread worker script is not the one of tfjs-backend-wasm 4.22");
+    throw new MedCryptError(
+      "unsupported",
+      "the pthread worker script is not the one of tfjs-backend-wasm 4.22",
+    );
   }
   const factory = `${pkgDir}wasm-out/tfjs-backend-wasm-threaded-simd.js`;
   // tfjs escapes the newlines of its template literal the same way before making its Blob
@@ -139,7 +143,9 @@ export async function startThreadedWasm(pkgDir: string, threads: number): Promis
     return Array.from({ length: 2 * threads }, (_, i) => c[i % c.length]);
   };
   try {
-    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
+    if (!(await tf.setBackend("wasm"))) {
+      throw new MedCryptError("backend-failed", "tf.setBackend('wasm') returned false");
+    }
   } finally {
     URL.createObjectURL = createObjectURL;
     (os as { cpus: typeof os.cpus }).cpus = cpus;

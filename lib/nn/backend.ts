@@ -147,7 +147,7 @@ async function tryTensorflow(): Promise<boolean> {
     const req = createRequire(`${found}/package.json`);
     await Promise.resolve(req(found));
     if (!tf.findBackend("tensorflow")) {
-      throw new Error("it did not register a 'tensorflow' backend");
+      throw new MedCryptError("backend-failed", "it did not register a 'tensorflow' backend");
     }
     state.tfjsNodePath = found;
     state.tfjsNodeStatus = `loaded from ${found}`;
