@@ -1,7 +1,7 @@
 /**
  * Benchmark suite `he`: CKKS encrypted inference of the shipped HE-friendly CNN (latency mode and
- * batch mode) beside the same model in plaintext tfjs, measured in the same run; the issue's goals
- * as ratios (goal / measured for latency, measured / goal for throughput and accuracy); and the
+ * batch mode) beside the same model in plaintext tfjs, measured in the same run; the goals (latency,
+ * throughput, accuracy) as ratios (goal / measured for latency, measured / goal for throughput and accuracy); and the
  * literature anchors, labelled as such (they are quoted, not measured here).
  *
  * @example

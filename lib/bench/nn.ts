@@ -8,7 +8,7 @@
  * is installed) with all cores (before and after the tfjs rows) and with one thread, for a
  * per-core comparison.
  *
- * Goal (issue 2): wasm training ≥ 0.5× PyTorch's images/s.
+ * Goal: wasm training ≥ 0.5× PyTorch's images/s.
  *
  * @example
  * ```ts

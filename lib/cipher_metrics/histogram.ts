@@ -1,7 +1,7 @@
 /**
  * Grey-level histograms and the χ² test of uniformity, bit-depth aware.
  *
- * The χ² statistic of the issue's JSON output is Pearson's statistic against the uniform histogram
+ * The χ² statistic reported in the JSON output is Pearson's statistic against the uniform histogram
  * over all 2^bits grey levels ({@linkcode chiSquareUniform}). The pass/fail test
  * ({@linkcode uniformityTest}) bins sensibly so that the χ² approximation holds: it keeps all
  * 2^bits levels when every level expects at least 5 pixels (Cochran's rule), and otherwise merges
