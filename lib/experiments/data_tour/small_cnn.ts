@@ -58,7 +58,7 @@ export interface TrainedModel {
  * import { trainPneumoniaCnn } from "./small_cnn.ts";
  * import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
  * const m = await trainPneumoniaCnn(await loadPneumoniaMNIST(), { epochs: 1, seed: 1 });
- * console.log(m.test.accuracy);
+ * console.log(m.history.length, m.test.n); // 1 468
  * ```
  */
 export async function trainPneumoniaCnn(
@@ -160,7 +160,10 @@ export function tourEpochs(scale: Scale): number {
  * @returns a table `metric`, `value`
  * @example
  * ```ts ignore
- * import { modelTable } from "./small_cnn.ts";
+ * import { modelTable, trainPneumoniaCnn } from "./small_cnn.ts";
+ * import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
+ * const m = await trainPneumoniaCnn(await loadPneumoniaMNIST(), { epochs: 1, seed: 1 });
+ * console.log(modelTable(m).get("metric", 0)); // test accuracy
  * ```
  */
 export function modelTable(m: TrainedModel): ColumnTable {

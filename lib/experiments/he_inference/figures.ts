@@ -22,8 +22,12 @@ import type { MemoryCurve } from "./inference.ts";
  * @param presetName the CKKS preset's name
  * @returns the figure
  * @example
- * ```ts ignore
+ * ```ts
  * import { timeBreakdownFigure } from "./figures.ts";
+ * import { singleRun } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * console.log(timeBreakdownFigure(run, run, "ckks-8192-d5").data.map((t) => t.name)); // [ "encrypt", "server", "decrypt" ]
  * ```
  */
 export function timeBreakdownFigure(
@@ -53,8 +57,12 @@ export function timeBreakdownFigure(
  * @param batch the batch-mode run
  * @returns the figure (log axis, bytes)
  * @example
- * ```ts ignore
+ * ```ts
  * import { sizesFigure } from "./figures.ts";
+ * import { singleRun } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * console.log((sizesFigure(run, run).data[0].y as number[]).length); // 8
  * ```
  */
 export function sizesFigure(single: InferenceRun, batch: InferenceRun): Figure {
@@ -100,8 +108,12 @@ export function sizesFigure(single: InferenceRun, batch: InferenceRun): Figure {
  * @param images how many distinct images the batch cycles
  * @returns the figure
  * @example
- * ```ts ignore
+ * ```ts
  * import { logitErrorFigure } from "./figures.ts";
+ * import { singleRun } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * console.log((logitErrorFigure(run, 1).data[0].x as number[]).length); // 1
  * ```
  */
 export function logitErrorFigure(batch: InferenceRun, images: number): Figure {

@@ -70,6 +70,11 @@ export function fullBatch(inputs: readonly Float64Array[]): Float64Array[] {
  * @example
  * ```ts ignore
  * import { batchRun, heInputs } from "./inference.ts";
+ * import { loadShippedModel } from "../../he/pipeline.ts";
+ * import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
+ * const model = await loadShippedModel(), { test } = await loadPneumoniaMNIST();
+ * const run = await batchRun(model, heInputs(model, test));
+ * console.log(run.labels.length); // 4096: the 468 test images cycled over every slot
  * ```
  */
 export function batchRun(model: HeModel, inputs: readonly Float64Array[]): Promise<InferenceRun> {
@@ -88,8 +93,11 @@ export function batchRun(model: HeModel, inputs: readonly Float64Array[]): Promi
  * @param n how many
  * @returns the run
  * @example
- * ```ts ignore
+ * ```ts
  * import { singleRun } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * console.log(run.labels.length, run.maxError <= run.bound.logits); // 1 true
  * ```
  */
 export function singleRun(
@@ -118,8 +126,11 @@ export interface MemoryCurve {
  * @param runs how many inferences
  * @returns the curve
  * @example
- * ```ts ignore
+ * ```ts
  * import { latencyLoop } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const curve = await latencyLoop(tinyModel(1), [new Float64Array(16).fill(0.5)], 2);
+ * console.log(curve.ms.length, curve.rss.length, curve.heap.length); // 2 2 2
  * ```
  */
 export async function latencyLoop(
@@ -165,8 +176,12 @@ export type SummaryRow = ReturnType<typeof summaryRow>;
  * @param truth the true labels of the distinct images
  * @returns the row
  * @example
- * ```ts ignore
- * import { summaryRow } from "./inference.ts";
+ * ```ts
+ * import { singleRun, summaryRow } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * const row = summaryRow("tiny", "single", run, Uint8Array.from(run.plainLabels));
+ * console.log(row.images, row.label_agreement); // 1 1
  * ```
  */
 export function summaryRow(name: string, mode: string, run: InferenceRun, truth: Uint8Array) {

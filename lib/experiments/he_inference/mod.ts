@@ -62,6 +62,8 @@ export type HeResult = ExperimentResult<
  * @example
  * ```ts ignore
  * import { reluApproxModel } from "./mod.ts";
+ * const m = await reluApproxModel({ scale: "quick", seed: 1, cacheDir: "data/cache" }, 4);
+ * console.log(m.layers.filter((l) => l.kind === "act").map((l) => l.name)); // [ "poly", "poly" ]
  * ```
  */
 export async function reluApproxModel(ctx: ExperimentContext, epochs: number): Promise<HeModel> {

@@ -24,8 +24,13 @@ import type { MemoryCurve } from "./inference.ts";
  * @param batch the batch-mode run (key sizes)
  * @returns one row: modulus chain, security, slots, depth, rotations, key sizes in kB
  * @example
- * ```ts ignore
+ * ```ts
  * import { paramsTable } from "./tables.ts";
+ * import { preset } from "../../he/params.ts";
+ * import { singleRun } from "./inference.ts";
+ * import { tinyModel } from "../../he/model.ts";
+ * const run = await singleRun(tinyModel(1), [new Float64Array(16).fill(0.5)], 1); // a 4×4 model
+ * console.log(paramsTable(preset("ckks-8192-d5"), run, run).get("slots", 0)); // 4096
  * ```
  */
 export function paramsTable(
