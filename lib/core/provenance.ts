@@ -6,7 +6,7 @@
  * ```ts
  * import { provenance } from "./provenance.ts";
  * const p = provenance({ params: { epochs: 3 }, seed: 1 });
- * console.log(typeof p.commit, p.seed); // "string" 1
+ * console.log(p.params, p.seed, p.deno === Deno.version.deno); // { epochs: 3 } 1 true
  * ```
  * @module
  */

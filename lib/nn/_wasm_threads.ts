@@ -25,7 +25,7 @@
  * @example
  * ```ts
  * import { threadedWasmUnavailable } from "./_wasm_threads.ts";
- * console.log(typeof threadedWasmUnavailable("/nowhere/")); // "string"
+ * console.log(threadedWasmUnavailable("/nowhere/")); // dist/tfjs-backend-wasm-threaded-simd.wasm not found in /nowhere/
  * ```
  * @module
  */

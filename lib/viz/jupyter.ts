@@ -80,7 +80,7 @@ function envFlag(name: string): string | undefined {
  * ```ts
  * import { figureBundle } from "./jupyter.ts";
  * const b = await figureBundle({ data: [], layout: { title: { text: "t" } } }, { png: false });
- * console.log(typeof b["text/plain"]); // "string"
+ * console.log(b["text/plain"]); // Figure "t": 0 trace(s) ()
  * ```
  */
 export async function figureBundle(figure: Figure, options: ShowOptions = {}): Promise<MimeBundle> {
