@@ -16,7 +16,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { cellSource, listNotebooks, type Notebook } from "./notebooks.ts";
+import { cellSource, listNotebooks, type Notebook } from "./tools/notebook_runner.ts";
 
 /** Joined code of a notebook plus, for each line of it, the cell and line it came from. */
 export interface JoinedCells {

@@ -7,7 +7,7 @@ import {
   type NotebookCell,
   runNotebook,
   writeKernelspec,
-} from "./notebooks.ts";
+} from "./notebook_runner.ts";
 
 const hasNbclient = (() => {
   try {
