@@ -49,7 +49,7 @@ export interface CipherResult<H> {
 }
 
 /** Options of decryption. */
-export interface DecryptOptions {
+export interface CipherDecryptOptions {
   /**
    * Check the key (and, where the scheme allows, the decrypted image's hash) and throw a
    * `MedCryptError` with code `"wrong-key"` on mismatch (default `true`). Pass `false` to get the
@@ -75,5 +75,10 @@ export interface ImageCipher<H> {
    * @param options verification
    * @returns the decrypted image at the original shape and bit depth
    */
-  decrypt(cipher: MedImage, header: H, key: UserKey, options?: DecryptOptions): Promise<MedImage>;
+  decrypt(
+    cipher: MedImage,
+    header: H,
+    key: UserKey,
+    options?: CipherDecryptOptions,
+  ): Promise<MedImage>;
 }

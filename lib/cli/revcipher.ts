@@ -23,7 +23,11 @@ import type { Command } from "./types.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { assertNotInput, readFileChecked, writeFileAtomic } from "../core/fs.ts";
 import { readImage, writeImage } from "../image/io.ts";
-import { loadDefaultModel, loadModel, type RevCipherModel } from "../ciphers/revcipher/model.ts";
+import {
+  loadDefaultModel,
+  loadRevCipherModel,
+  type RevCipherModel,
+} from "../ciphers/revcipher/model.ts";
 import { packQr, revDecrypt, revEncrypt, unpackQr } from "../ciphers/revcipher/cipher.ts";
 import { decodeKeyQr, keyQrPng, readQrSet, writeQrSet } from "../ciphers/revcipher/qr.ts";
 
@@ -65,7 +69,7 @@ function int(v: Record<string, string | boolean | undefined>, name: string, def:
 }
 
 async function model(dir: string | undefined): Promise<RevCipherModel> {
-  return dir ? await loadModel(dir) : await loadDefaultModel();
+  return dir ? await loadRevCipherModel(dir) : await loadDefaultModel();
 }
 
 function defaultQrDir(cipherPath: string): string {
@@ -179,7 +183,7 @@ async function train(args: string[]): Promise<number> {
   const { initBackend } = await import("../nn/backend.ts");
   const { trainRevCipher } = await import("../ciphers/revcipher/train.ts");
   const { cipherImages } = await import("../ciphers/revcipher/data.ts");
-  const { adaptModel, DEFAULT_CONFIG, initModel, saveModel } = await import(
+  const { adaptModel, DEFAULT_CONFIG, initModel, saveRevCipherModel } = await import(
     "../ciphers/revcipher/model.ts"
   );
   const backend = await initBackend();
@@ -192,7 +196,7 @@ async function train(args: string[]): Promise<number> {
   });
   const init = str(v, "init");
   const start = init
-    ? (await adaptModel(await loadModel(init), DEFAULT_CONFIG, seed)).model
+    ? (await adaptModel(await loadRevCipherModel(init), DEFAULT_CONFIG, seed)).model
     : await initModel(DEFAULT_CONFIG, seed);
   const r = await trainRevCipher(start, data.pool, {
     pretrainSteps: int(v, "pretrain-steps", 300),
@@ -211,7 +215,7 @@ async function train(args: string[]): Promise<number> {
       history = appendHistory(before, r.history);
     } catch { /* no earlier history */ }
   }
-  await saveModel(out, r.model);
+  await saveRevCipherModel(out, r.model);
   await writeFileAtomic(
     join(out, "history.json"),
     new TextEncoder().encode(JSON.stringify(history)),

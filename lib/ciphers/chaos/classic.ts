@@ -24,7 +24,7 @@
 import { MedCryptError } from "../../core/errors.ts";
 import { type MedImage, medImage } from "../../image/types.ts";
 import { type ChaosKey, deriveChaosKey, imageHash } from "./keys.ts";
-import type { CipherResult, DecryptOptions, ImageCipher } from "../types.ts";
+import type { CipherDecryptOptions, CipherResult, ImageCipher } from "../types.ts";
 import { fromHex, toHex } from "../../core/bytes.ts";
 import { type UserKey } from "../types.ts";
 
@@ -141,7 +141,7 @@ export async function chaosDecrypt(
   cipher: MedImage,
   header: ClassicHeader,
   key: UserKey,
-  options: DecryptOptions = {},
+  options: CipherDecryptOptions = {},
 ): Promise<MedImage> {
   if (header.scheme !== "chaos-classic/v1") {
     throw new MedCryptError(

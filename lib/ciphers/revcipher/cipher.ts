@@ -17,7 +17,7 @@
 import { MedCryptError } from "../../core/errors.ts";
 import type { MedImage } from "../../image/types.ts";
 import { decodePng, encodePng } from "../../image/png.ts";
-import type { CipherResult, DecryptOptions, ImageCipher } from "../types.ts";
+import type { CipherDecryptOptions, CipherResult, ImageCipher } from "../types.ts";
 import { loadDefaultModel, type RevCipherModel } from "./model.ts";
 import { decryptExact, encryptExact } from "./exact.ts";
 import { decryptPaper, encryptPaper } from "./paper.ts";
@@ -75,7 +75,7 @@ export async function revDecrypt(
   header: RevHeader,
   key: UserKey,
   model?: RevCipherModel,
-  options: DecryptOptions = {},
+  options: CipherDecryptOptions = {},
 ): Promise<MedImage> {
   const m = model ?? await loadDefaultModel();
   return header.variant === "exact"

@@ -28,7 +28,7 @@
 import { MedCryptError } from "../../core/errors.ts";
 import { type MedImage, medImage } from "../../image/types.ts";
 import { type ChaosKey, deriveChaosKey, imageHash } from "../chaos/keys.ts";
-import type { CipherResult, DecryptOptions } from "../types.ts";
+import type { CipherDecryptOptions, CipherResult } from "../types.ts";
 import { ACT_BITS, type QConv, qstack, quantizeConv } from "./_fixed.ts";
 import type { RevCipherModel } from "./model.ts";
 import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
@@ -316,7 +316,7 @@ export async function decryptExact(
   header: RevHeader,
   key: UserKey,
   model: RevCipherModel,
-  options: DecryptOptions = {},
+  options: CipherDecryptOptions = {},
 ): Promise<MedImage> {
   if (header.variant !== "exact") {
     throw new MedCryptError("bad-header", `header is for the ${header.variant} variant, not exact`);

@@ -240,13 +240,13 @@ function checkTensors(config: RevCipherConfig, tensors: Map<string, StoredTensor
  * @returns nothing
  * @example
  * ```ts
- * import { DEFAULT_CONFIG, initModel, loadModel, saveModel } from "./model.ts";
+ * import { DEFAULT_CONFIG, initModel, loadRevCipherModel, saveRevCipherModel } from "./model.ts";
  * const dir = await Deno.makeTempDir();
- * await saveModel(dir, await initModel(DEFAULT_CONFIG, 1));
- * console.log((await loadModel(dir)).config.arch); // "revcipher/v1"
+ * await saveRevCipherModel(dir, await initModel(DEFAULT_CONFIG, 1));
+ * console.log((await loadRevCipherModel(dir)).config.arch); // "revcipher/v1"
  * ```
  */
-export async function saveModel(dir: string, model: RevCipherModel): Promise<void> {
+export async function saveRevCipherModel(dir: string, model: RevCipherModel): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const names = [...model.tensors.keys()].sort();
   const total = names.reduce((n, k) => n + model.tensors.get(k)!.data.length, 0);
@@ -277,18 +277,18 @@ export async function saveModel(dir: string, model: RevCipherModel): Promise<voi
 }
 
 /**
- * Reads a model folder written by {@linkcode saveModel}; a file of another format or
+ * Reads a model folder written by {@linkcode saveRevCipherModel}; a file of another format or
  * architecture, or damaged weights, give a `MedCryptError` naming the file.
  *
  * @param dir the folder holding `model.json` and `weights.bin`
  * @returns the model
  * @example
  * ```ts
- * import { loadModel } from "./model.ts";
- * try { await loadModel("/nonexistent"); } catch (e) { console.log((e as Error).message.includes("model.json")); }
+ * import { loadRevCipherModel } from "./model.ts";
+ * try { await loadRevCipherModel("/nonexistent"); } catch (e) { console.log((e as Error).message.includes("model.json")); }
  * ```
  */
-export async function loadModel(dir: string): Promise<RevCipherModel> {
+export async function loadRevCipherModel(dir: string): Promise<RevCipherModel> {
   const mfile = join(dir, "model.json");
   let manifest: {
     format?: string;
@@ -364,7 +364,7 @@ let defaultModel: Promise<RevCipherModel> | undefined;
  * ```
  */
 export function loadDefaultModel(): Promise<RevCipherModel> {
-  defaultModel ??= loadModel(DEFAULT_MODEL_DIR).catch((e) => {
+  defaultModel ??= loadRevCipherModel(DEFAULT_MODEL_DIR).catch((e) => {
     defaultModel = undefined;
     throw e;
   });

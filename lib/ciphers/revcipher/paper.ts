@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../../core/errors.ts";
 import { type MedImage, medImage } from "../../image/types.ts";
 import { type ChaosKey, deriveChaosKey, imageHash } from "../chaos/keys.ts";
-import type { CipherResult, DecryptOptions } from "../types.ts";
+import type { CipherDecryptOptions, CipherResult } from "../types.ts";
 import {
   fem,
   ffdm,
@@ -167,7 +167,7 @@ export async function decryptPaper(
   header: RevHeader,
   key: UserKey,
   model: RevCipherModel,
-  options: DecryptOptions = {},
+  options: CipherDecryptOptions = {},
 ): Promise<MedImage> {
   if (header.variant !== "paper" || !header.alpha) {
     throw new MedCryptError("bad-header", `header is for the ${header.variant} variant, not paper`);

@@ -13,13 +13,13 @@ import {
   exactCoupling,
   initModel,
   loadDefaultModel,
-  loadModel,
+  loadRevCipherModel,
   packQr,
   quantizedCouplings,
   readQrSet,
   revDecrypt,
   revEncrypt,
-  saveModel,
+  saveRevCipherModel,
   toTfParams,
   trainRevCipher,
   unpackQr,
@@ -72,17 +72,17 @@ Deno.test("QR set round trip from PNG pixels; damaged, foreign and missing codes
 Deno.test("a checkpoint of another architecture or another model is refused clearly", async () => {
   const dir = await Deno.makeTempDir();
   const m = await initModel(DEFAULT_CONFIG, 3);
-  await saveModel(dir, m);
+  await saveRevCipherModel(dir, m);
   const manifest = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
   manifest.config.exact.hidden = 6;
   await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(manifest));
   await assert.rejects(
-    () => loadModel(dir),
+    () => loadRevCipherModel(dir),
     /exact\/r0\/p0\/c0\/w' is 3×3×5×4, the architecture needs 3×3×5×6/,
   );
   manifest.config.arch = "other/v9";
   await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(manifest));
-  await assert.rejects(() => loadModel(dir), /architecture 'other\/v9'/);
+  await assert.rejects(() => loadRevCipherModel(dir), /architecture 'other\/v9'/);
   const img = medImage(new Uint8Array(16).fill(9), 4, 4);
   const { cipher, header } = await revEncrypt(img, "k", "exact", m);
   await assert.rejects(

@@ -32,12 +32,12 @@ import {
   ffem,
   ffpmAlpha,
   frac,
-  loadModel,
+  loadRevCipherModel,
   modelFromTensors,
   type PaperKeys,
   paramShapes,
   type RevCipherModel,
-  saveModel,
+  saveRevCipherModel,
   spaceToDepth,
   type StoredTensor,
   type TensorParams,
@@ -65,7 +65,7 @@ export interface ImagePool {
 }
 
 /** Options of {@linkcode trainRevCipher}. */
-export interface TrainOptions {
+export interface RevCipherTrainOptions {
   /** Paper variant pretraining steps without key fusion (default 200). */
   pretrainSteps?: number;
   /** Paper variant full-training steps (default 400). */
@@ -280,7 +280,10 @@ async function saveCheckpoint(
   for (const [name, t] of params) {
     tensors.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
   }
-  await saveModel(join(dir, "model"), await modelFromTensors(model.config, tensors, model.meta));
+  await saveRevCipherModel(
+    join(dir, "model"),
+    await modelFromTensors(model.config, tensors, model.meta),
+  );
   const ow = await opt.adam.getWeights();
   const table: Checkpoint["optimizer"] = [];
   const parts: Float32Array[] = [];
@@ -311,7 +314,7 @@ async function loadCheckpoint(dir: string, config: RevCipherModel["config"]) {
   } catch {
     return undefined;
   }
-  const model = await loadModel(join(dir, "model"));
+  const model = await loadRevCipherModel(join(dir, "model"));
   if (JSON.stringify(model.config) !== JSON.stringify(config)) {
     throw new MedCryptError(
       "bad-model",
@@ -352,7 +355,7 @@ async function loadCheckpoint(dir: string, config: RevCipherModel["config"]) {
 export async function trainRevCipher(
   model: RevCipherModel,
   pool: ImagePool,
-  options: TrainOptions = {},
+  options: RevCipherTrainOptions = {},
 ): Promise<TrainResult> {
   const o = {
     pretrainSteps: options.pretrainSteps ?? 200,

@@ -18,9 +18,9 @@ import {
   DEFAULT_MODEL_DIR,
   initModel,
   loadDefaultModel,
-  loadModel,
+  loadRevCipherModel,
   type RevCipherModel,
-  saveModel,
+  saveRevCipherModel,
   type TrainHistory,
   trainRevCipher,
 } from "../../ciphers/revcipher/mod.ts";
@@ -72,7 +72,7 @@ export async function experimentModel(ctx: ExperimentContext): Promise<Experimen
   }
   const size = 256, dir = join(ctx.cacheDir, "revcipher-256"), outDir = join(dir, "model-final");
   try {
-    const model = await loadModel(outDir);
+    const model = await loadRevCipherModel(outDir);
     const history = JSON.parse(await Deno.readTextFile(join(dir, "history.json")));
     return { model, history, size, trainedHere: true };
   } catch {
@@ -85,7 +85,7 @@ export async function experimentModel(ctx: ExperimentContext): Promise<Experimen
       seed: ctx.seed,
       checkpointDir: join(dir, "checkpoint"),
     });
-    await saveModel(outDir, r.model);
+    await saveRevCipherModel(outDir, r.model);
     await Deno.writeTextFile(join(dir, "history.json"), JSON.stringify(r.history));
     return { model: r.model, history: r.history, size, trainedHere: true };
   }
