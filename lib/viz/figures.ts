@@ -206,11 +206,11 @@ export interface Histogram {
  * @returns edges and counts
  * @example
  * ```ts
- * import { histogram } from "./figures.ts";
- * console.log(histogram([0, 1, 2, 3], 2, [0, 4]).counts); // [2, 2]
+ * import { binValues } from "./figures.ts";
+ * console.log(binValues([0, 1, 2, 3], 2, [0, 4]).counts); // [2, 2]
  * ```
  */
-export function histogram(
+export function binValues(
   values: ArrayLike<number>,
   bins = 64,
   range?: readonly [number, number],
@@ -274,7 +274,7 @@ export function histogramFigure(
     range = [Number.isFinite(mn) ? mn : 0, Number.isFinite(mx) ? mx : 1];
   }
   const data: Trace[] = samples.map((s) => {
-    const h = histogram(s.values, bins, range);
+    const h = binValues(s.values, bins, range);
     const total = s.values.length || 1;
     return {
       type: "bar",

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as aq from "arquero";
 import {
   barFigure,
+  binValues,
   downsampleRows,
-  histogram,
   histogramFigure,
   imageFigure,
   imageGridFigure,
@@ -66,8 +66,8 @@ Deno.test("imageGridFigure: one heatmap per panel on its own axes, under 1 MB", 
   assert.throws(() => imageGridFigure([]), /at least one image/);
 });
 
-Deno.test("histogram bins with a closed last bin and ignores out-of-range values", () => {
-  assert.deepEqual(histogram([0, 0.5, 1, 2, 4, 5], 4, [0, 4]).counts, [2, 1, 1, 1]);
+Deno.test("binValues bins with a closed last bin and ignores out-of-range values", () => {
+  assert.deepEqual(binValues([0, 0.5, 1, 2, 4, 5], 4, [0, 4]).counts, [2, 1, 1, 1]);
   const f = histogramFigure([{ name: "a", values: ramp12.data }], { bins: 16, range: [0, 4096] });
   assert.deepEqual(f.data[0].y, new Array(16).fill(65536));
   const n = histogramFigure([{ values: [1, 1, 2, 3] }], { bins: 3, normalize: true });

@@ -18,10 +18,10 @@ export type { Figure, Trace } from "./types.ts";
 export { figureHtml, plotlySource, writePlotlyBeside } from "./export.ts";
 export {
   barFigure,
+  binValues,
   downsampleRows,
   type FigureOptions,
   type Histogram,
-  histogram,
   histogramFigure,
   imageFigure,
   imageGridFigure,

@@ -18,7 +18,7 @@ import type { ClinicalSample } from "../../datasets/clinical.ts";
 import { imageAt, type LabeledSet } from "../../datasets/medmnist.ts";
 import { extent } from "../../stats/summary.ts";
 import {
-  histogram,
+  binValues,
   imageFigure,
   imageGridFigure,
   lineFigure,
@@ -83,7 +83,7 @@ export function modalitiesFigure(
 export function histogramsFigure(samples: readonly ClinicalSample[], bins = 128): Figure {
   const series = samples.map((s) => {
     const full = 2 ** s.image.bitDepth;
-    const h = histogram(s.image.data, bins, [0, full]);
+    const h = binValues(s.image.data, bins, [0, full]);
     const n = s.image.data.length;
     return {
       name: `${s.name} (${s.image.bitDepth}-bit)`,
