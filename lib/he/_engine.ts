@@ -143,7 +143,10 @@ export class Engine {
           primes * this.he.params.polyModulusDegree !==
             Number(new DataView(bytes.buffer).getBigUint64(48, true))
         ) {
-          throw new Error("unexpected SEAL plaintext layout");
+          throw new MedCryptError(
+            "internal",
+            `a serialized SEAL plaintext at level ${level} does not have the layout of SEAL 4.1 (header, parms_id, coefficient count, data), which constant encoding writes into`,
+          );
         }
         t = {
           bytes,
@@ -355,7 +358,7 @@ export class LatencyEvaluator {
 
   #convWeights(si: number, st: ConvOp, level: number): (Plaintext | undefined)[] {
     const p = this.#plan.packing;
-    if (p.kind !== "im2col") throw new Error("unreachable");
+    if (p.kind !== "im2col") throw imcolExpected();
     const e = this.#e;
     const taps = st.kernel * st.kernel;
     const out: (Plaintext | undefined)[] = [];
@@ -402,8 +405,8 @@ export class LatencyEvaluator {
   }
 
   /**
-   * The convolution as a sum of plaintext products, one per packed input ciphertext present
-   * (the split path holds only its share of `inputs`).
+   * The convolution as a sum of plaintext products, one per packed input ciphertext (products
+   * whose weight vector is all zero are skipped).
    *
    * @returns the sum, owned by the caller, or `undefined` when no product was taken
    */
@@ -411,15 +414,15 @@ export class LatencyEvaluator {
     si: number,
     st: ConvOp,
     level: number,
-    inputs: readonly (Ciphertext | undefined)[],
+    inputs: readonly Ciphertext[],
     tmp: Ciphertext,
   ): Ciphertext | undefined {
     const e = this.#e, ev = e.ev;
     const w = this.#convWeights(si, st, level);
     let x: Ciphertext | undefined;
     for (let j = 0; j < w.length; j++) {
-      if (!w[j] || !inputs[j]) continue;
-      ev.multiplyPlain(inputs[j]!, w[j]!, tmp);
+      if (!w[j]) continue;
+      ev.multiplyPlain(inputs[j], w[j]!, tmp);
       x = e.accumulate(x, tmp);
     }
     return x;
@@ -496,6 +499,12 @@ export class LatencyEvaluator {
    */
   evaluate(inputs: readonly Ciphertext[]): Ciphertext {
     const e = this.#e, ev = e.ev;
+    if (inputs.length !== this.#plan.packing.count) {
+      throw new MedCryptError(
+        "he-bad-message",
+        `an image of this model is packed into ${this.#plan.packing.count} ciphertext(s), got ${inputs.length}`,
+      );
+    }
     let x: Ciphertext | undefined;
     const tmp = e.take();
     let level = 0;
@@ -504,7 +513,7 @@ export class LatencyEvaluator {
       for (const [si, st] of this.#plan.steps.entries()) {
         if (st.kind === "conv") {
           const p = this.#plan.packing;
-          if (p.kind !== "im2col") throw new Error("unreachable");
+          if (p.kind !== "im2col") throw imcolExpected();
           x = this.#convProducts(si, st, level, inputs, tmp);
           if (!x) throw new MedCryptError("he-unsupported-model", "all convolution weights are 0");
           // sum the blocks before rescaling (key-switching noise 1/q smaller) unless the special
@@ -563,196 +572,14 @@ export class LatencyEvaluator {
       e.give(tmp);
     }
   }
-
-  /**
-   * One of two workers' share of {@linkcode LatencyEvaluator.evaluate}, exchanging ciphertexts
-   * with `peer`: the convolution's products are split by input ciphertext, and each BSGS dense
-   * layer with two or more giant steps by baby and giant steps ({@linkcode denseSplit}); the rest
-   * runs on the leader (role 0). Every rotation is of the same ciphertext as in `evaluate` and
-   * additions mod q are exact in any order, so the leader's result is the same ciphertext.
-   *
-   * @param inputs the query ciphertexts of this worker's part (others `undefined`; borrowed)
-   * @param role 0 = leader (returns the result, owned by the caller), 1 = follower (returns
-   *   `undefined`)
-   * @param peer the other worker
-   * @returns the result (leader) and the rotations this worker performed
-   */
-  async evaluateSplit(
-    inputs: readonly (Ciphertext | undefined)[],
-    role: 0 | 1,
-    peer: LatencyPeer,
-  ): Promise<{ result: Ciphertext | undefined; rotations: number }> {
-    const e = this.#e, ev = e.ev;
-    const mode = e.seal.ComprModeType.none;
-    const save = (c: Ciphertext) => c.saveToArray(mode) as Uint8Array;
-    let x: Ciphertext | undefined;
-    const tmp = e.take();
-    const held: Ciphertext[] = [];
-    let level = 0;
-    let rotations = 0;
-    try {
-      for (const [si, st] of this.#plan.steps.entries()) {
-        if (st.kind === "conv") {
-          const p = this.#plan.packing;
-          if (p.kind !== "im2col") throw new Error("unreachable");
-          x = this.#convProducts(si, st, level, inputs, tmp);
-          if (role === 1) {
-            peer.send(x ? [save(x)] : []);
-            if (x) e.give(x);
-            x = undefined;
-            level++;
-            continue;
-          }
-          const [part] = await peer.recv();
-          if (part) {
-            tmp.loadFromArray(e.he.context, part);
-            x = e.accumulate(x, tmp);
-          }
-          if (!x) throw new MedCryptError("he-unsupported-model", "all convolution weights are 0");
-          if (this.#after) ev.rescaleToNextInplace(x);
-          for (let s = p.blocks / 2; s >= 1; s /= 2) {
-            ev.rotateVector(x, s * p.n, e.galois, tmp);
-            ev.addInplace(x, tmp);
-            rotations++;
-          }
-          if (!this.#after) ev.rescaleToNextInplace(x);
-          const b = this.#bias(`convb${si}`, p.n, st.bias, st.oh * st.ow);
-          const pt = b(x.scale(), e.levelOf(x));
-          if (pt) ev.addPlainInplace(x, pt);
-        } else if (st.kind === "act") {
-          if (role === 0) {
-            if (!x) {
-              x = e.take();
-              x.assign(inputs[0]!);
-            }
-            e.act(x, (st as ActOp).d);
-          }
-        } else {
-          const split = denseSplit(st.baby, st.giant);
-          if (!split.parallel && role === 1) {
-            level++;
-            continue;
-          }
-          const w = this.#diagWeights(si, st, level);
-          // the layer's input: the leader's x (or the query ciphertext), sent to the follower
-          let input: Ciphertext;
-          if (role === 0) {
-            input = x ?? inputs[0]!;
-            if (split.parallel) peer.send([save(input)]);
-          } else {
-            const [bytes] = await peer.recv();
-            input = e.take();
-            held.push(input);
-            input.loadFromArray(e.he.context, bytes);
-          }
-          const babies: (Ciphertext | undefined)[] = [input];
-          let acc: Ciphertext | undefined;
-          const inner = e.take();
-          held.push(inner);
-          const mine = split.babies[role];
-          for (const b of mine) {
-            const r = e.take();
-            held.push(r);
-            ev.rotateVector(input, b, e.galois, r);
-            rotations++;
-            babies[b] = r;
-          }
-          if (split.parallel) {
-            peer.send(mine.map((b) => save(babies[b]!)));
-            const theirs = split.babies[1 - role];
-            const got = await peer.recv();
-            for (const [k, b] of theirs.entries()) {
-              const r = e.take();
-              held.push(r);
-              r.loadFromArray(e.he.context, got[k]);
-              babies[b] = r;
-            }
-          }
-          for (const g of split.giants[role]) {
-            const r = this.#giantStep(g, st, w, babies, inner, tmp, acc);
-            acc = r.acc;
-            rotations += r.rotations;
-          }
-          for (const c of held.splice(0)) e.give(c);
-          if (role === 1) {
-            peer.send(acc ? [save(acc)] : []);
-            if (acc) e.give(acc);
-            level++;
-            continue;
-          }
-          if (split.parallel) {
-            const [part] = await peer.recv();
-            if (part) {
-              tmp.loadFromArray(e.he.context, part);
-              acc = e.accumulate(acc, tmp);
-            }
-          }
-          if (!acc) throw new MedCryptError("he-unsupported-model", "a dense layer is all zero");
-          rotations += this.#finishDense(si, st, acc, tmp);
-          if (x) e.give(x);
-          x = acc;
-        }
-        level++;
-      }
-      if (role === 1) return { result: undefined, rotations };
-      const out = new e.seal.Ciphertext();
-      out.assign(x!);
-      return { result: out, rotations };
-    } finally {
-      for (const c of held) e.give(c);
-      if (x) e.give(x);
-      e.give(tmp);
-    }
-  }
 }
 
-/**
- * The other worker of a 2-worker latency evaluation: ciphertexts travel as uncompressed serialized
- * bytes (lossless, so both workers compute on bit-identical ciphertexts).
- */
-export interface LatencyPeer {
-  /** Sends serialized ciphertexts (an empty array stands for "none"). */
-  send(cts: Uint8Array[]): void;
-  /** Receives what the peer sent next. */
-  recv(): Promise<Uint8Array[]>;
-}
-
-/**
- * Which query ciphertexts worker `role` of 2 loads and multiplies in the latency mode: the leader
- * (0) takes the first `floor(count/2)` (it finishes the convolution afterwards), the follower (1)
- * the rest; a one-ciphertext query goes to the leader.
- */
-export function latencyInputPart(count: number, role: 0 | 1): (j: number) => boolean {
-  const cut = count === 1 ? 1 : Math.floor(count / 2);
-  return role === 0 ? (j) => j < cut : (j) => j >= cut;
-}
-
-/**
- * The 2-worker split of a BSGS dense layer: baby steps `1..baby-1` and giant steps `0..giant-1`
- * divided so that each worker rotates about half (giant 0 needs no rotation, so the leader takes
- * one more baby step). Layers with one giant step run on the leader alone.
- */
-export function denseSplit(
-  baby: number,
-  giant: number,
-): { parallel: boolean; babies: [number[], number[]]; giants: [number[], number[]] } {
-  if (giant < 2) {
-    return {
-      parallel: false,
-      babies: [Array.from({ length: baby - 1 }, (_, i) => i + 1), []],
-      giants: [Array.from({ length: giant }, (_, i) => i), []],
-    };
-  }
-  const gCut = Math.ceil(giant / 2); // leader: giants 0..gCut-1 (gCut-1 rotations)
-  const leaderRots = gCut - 1, followerRots = giant - gCut;
-  const total = baby - 1 + leaderRots + followerRots;
-  // leader takes babies until its rotations reach half the total
-  const bLeader = Math.max(0, Math.min(baby - 1, Math.ceil(total / 2) - leaderRots));
-  const babies: [number[], number[]] = [[], []];
-  for (let b = 1; b < baby; b++) babies[b <= bLeader ? 0 : 1].push(b);
-  const giants: [number[], number[]] = [[], []];
-  for (let g = 0; g < giant; g++) giants[g < gCut ? 0 : 1].push(g);
-  return { parallel: true, babies, giants };
+/** The error for a conv step in a plan whose packing is not im2col (the planner never makes one). */
+function imcolExpected(): MedCryptError {
+  return new MedCryptError(
+    "internal",
+    "a convolution step needs the im2col packing; the latency plan packs the input otherwise",
+  );
 }
 
 /**

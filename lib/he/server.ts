@@ -6,11 +6,9 @@
  *
  * Two modes: `single` (one image per ciphertext group; latency) and `batch` (one image per slot;
  * throughput, no rotations). With `workers: 2` (or more) the batch mode splits the convolution's
- * output rows over the Web Workers, each with its own SEAL instance, and adds their partial sums;
- * the latency mode runs each image on two of them, which split the convolution's products and
- * the baby/giant-step rotations of the dense layers and exchange ciphertexts as uncompressed
- * bytes (the result is the same ciphertext as with one thread). `workers: 1` evaluates in the
- * calling thread.
+ * output rows over the Web Workers, each with its own SEAL instance, and adds their partial sums.
+ * The single mode always evaluates in the calling thread: splitting one image over two workers
+ * costs more in ciphertext exchange than it saves.
  *
  * @example
  * ```ts
@@ -37,7 +35,6 @@ import {
   batchStageB,
   Engine,
   LatencyEvaluator,
-  latencyInputPart,
   type Part,
   partInputs,
 } from "./_engine.ts";
@@ -56,8 +53,8 @@ import { assertDepth } from "./spec.ts";
 /** Options of {@linkcode HeServer.create}. */
 export interface HeServerOptions {
   /**
-   * Web Workers (default 1 = evaluate in this thread). With 2 or more, the batch mode splits
-   * stage A over all of them and the latency mode splits each image over the first two.
+   * Web Workers for the batch mode (default 1 = evaluate in this thread). With 2 or more, the
+   * batch mode splits stage A over all of them; the single mode runs in this thread.
    */
   workers?: number;
 }
@@ -111,7 +108,7 @@ interface WorkerHandle {
   call(
     msg: unknown,
     transfer?: Transferable[],
-  ): Promise<{ accs: Uint8Array[]; heap: number; rotations?: number }>;
+  ): Promise<{ accs: Uint8Array[]; heap: number }>;
 }
 
 function spawnWorker(): WorkerHandle {
@@ -150,10 +147,8 @@ export class HeServer {
   readonly program: HeProgram;
   /** Rotations per image in the latency mode (after the first evaluation). */
   get rotationsPerImage(): number {
-    return this.#workerRotations || (this.#latency?.rotationsPerImage ?? 0);
+    return this.#latency?.rotationsPerImage ?? 0;
   }
-  #workerRotations = 0;
-  #seq = 0;
   /** Peak WASM heap bytes reported by the workers (0 without workers). */
   workerHeapBytes = 0;
   readonly #seal: Seal;
@@ -244,18 +239,9 @@ export class HeServer {
       const modelBytes = modelToJson(model);
       const plainKeys = { ...keys };
       for (let i = 0; i < nw; i++) workers.push(spawnWorker());
-      // the first two workers of a server with rotation keys also serve the latency mode,
-      // talking to each other over a channel of their own
-      const ch = HeServer.#hasLatencyKeys(keys) ? new MessageChannel() : undefined;
-      const ports = ch ? [ch.port1, ch.port2] : [];
       try {
         await Promise.all(
-          workers.map((w, i) =>
-            w.call(
-              { type: "init", model: modelBytes, keys: plainKeys, port: ports[i] },
-              ports[i] ? [ports[i]] : [],
-            )
-          ),
+          workers.map((w) => w.call({ type: "init", model: modelBytes, keys: plainKeys })),
         );
       } catch (e) {
         for (const w of workers) w.worker.terminate();
@@ -303,12 +289,6 @@ export class HeServer {
       const per = query.ciphertexts.length / query.count;
       if (!Number.isInteger(per) || per < 1) {
         throw new MedCryptError("he-bad-message", "ciphertext count is not a multiple of images");
-      }
-      if (this.#workers.length >= 2) {
-        for (let k = 0; k < query.count; k++) {
-          out.push(await this.#splitImage(query.ciphertexts.slice(k * per, (k + 1) * per)));
-        }
-        return this.#result(query, out, t0);
       }
       const ins: Ciphertext[] = [];
       try {
@@ -359,32 +339,6 @@ export class HeServer {
       ciphertexts: out,
       serverMs: performance.now() - t0,
     };
-  }
-
-  /** One latency-mode image on workers 0 (leader) and 1 (follower). */
-  async #splitImage(cts: readonly Uint8Array[]): Promise<Uint8Array> {
-    this.#latencyEvaluator(); // checks the plan against the keys (clear errors)
-    const seq = ++this.#seq;
-    const empty = new Uint8Array();
-    const calls = ([0, 1] as const).map((role) => {
-      const mine = latencyInputPart(cts.length, role);
-      return this.#workers[role].call({
-        type: "latency",
-        role,
-        seq,
-        cts: cts.map((c, j) => mine(j) ? c : empty),
-      });
-    });
-    const [lead, follow] = await Promise.allSettled(calls);
-    if (lead.status === "rejected" || follow.status === "rejected") {
-      // report the worker that failed first, not the one that then lost its peer
-      const errs = [lead, follow].flatMap((r) => r.status === "rejected" ? [r.reason] : []);
-      throw errs.find((e) => !(e instanceof MedCryptError && e.code === "he-worker-peer")) ??
-        errs[0];
-    }
-    this.workerHeapBytes = Math.max(this.workerHeapBytes, lead.value.heap, follow.value.heap);
-    this.#workerRotations = (lead.value.rotations ?? 0) + (follow.value.rotations ?? 0);
-    return lead.value.accs[0];
   }
 
   async #stageA(cts: readonly Uint8Array[]): Promise<Ciphertext[]> {
