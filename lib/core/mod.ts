@@ -12,6 +12,7 @@ export * from "./errors.ts";
 export * from "./bytes.ts";
 export * from "./aes_gcm.ts";
 export * from "./fs.ts";
+export * from "./memory.ts";
 export * from "./random.ts";
 export * from "./progress.ts";
 export * from "./provenance.ts";

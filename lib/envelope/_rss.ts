@@ -36,14 +36,14 @@ const CHILD = `
 import { decryptFile, encryptFile, readPrivateKey, readPublicKey, closeWorkers } from ${
   JSON.stringify(new URL("./mod.ts", import.meta.url).href)
 };
+import { peakRssBytes } from ${JSON.stringify(new URL("../core/memory.ts", import.meta.url).href)};
 const [op, a, b, keydir] = Deno.args;
 const t0 = performance.now();
 if (op === "enc") await encryptFile(a, b, await readPublicKey(keydir + "public.pem"));
 else await decryptFile(a, b, await readPrivateKey(keydir + "private.pem"));
 const secs = (performance.now() - t0) / 1000;
 closeWorkers();
-const hwm = /VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1];
-console.log(JSON.stringify({ secs, hwmKB: Number(hwm) }));
+console.log(JSON.stringify({ secs, hwmKB: peakRssBytes() / 1024 }));
 `;
 
 async function child(args: string[]): Promise<{ secs: number; hwmKB: number }> {

@@ -60,7 +60,7 @@ import type {
   ExperimentResult,
   NamedFigure,
   NamedTable,
-} from "./types.ts";
+} from "../report/types.ts";
 import type { Figure } from "../viz/types.ts";
 import { reliabilityFigure, rocFigureLogLog } from "../viz/evaluation.ts";
 import { toHeModel } from "../he/from_tfjs.ts";

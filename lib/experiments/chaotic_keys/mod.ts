@@ -17,7 +17,7 @@ import type {
   ExperimentResult,
   NamedFigure,
   NamedTable,
-} from "../types.ts";
+} from "../../report/types.ts";
 import { cipherImages } from "../../ciphers/revcipher/mod.ts";
 import { bifurcationFigure, lyapunovFigure, separationFigure } from "./figures.ts";
 import { keySensitivityTable } from "./sensitivity.ts";

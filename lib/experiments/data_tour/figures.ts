@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { NamedFigure } from "../types.ts";
+import type { NamedFigure } from "../../report/types.ts";
 import type { Figure } from "../../viz/types.ts";
 import type { MedImage } from "../../image/types.ts";
 import type { ClinicalSample } from "../../datasets/clinical.ts";

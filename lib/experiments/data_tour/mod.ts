@@ -12,7 +12,13 @@
  * ```
  * @module
  */
-import type { Experiment, ExperimentResult, NamedFigure, NamedTable, Scale } from "../types.ts";
+import type {
+  Experiment,
+  ExperimentResult,
+  NamedFigure,
+  NamedTable,
+  Scale,
+} from "../../report/types.ts";
 import { MedCryptError } from "../../core/errors.ts";
 import { provenance } from "../../core/provenance.ts";
 import { type ClinicalSample, loadClinicalSamples } from "../../datasets/clinical.ts";

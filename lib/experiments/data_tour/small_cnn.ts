@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import type { Scale } from "../types.ts";
+import type { Scale } from "../../report/types.ts";
 import type { SplitSet } from "../../datasets/medmnist.ts";
 import { toFloatBatch } from "../../datasets/splits.ts";
 import { smallCnn } from "../../nn/models.ts";

@@ -20,7 +20,7 @@ import type {
   ExperimentResult,
   NamedFigure,
   NamedTable,
-} from "../types.ts";
+} from "../../report/types.ts";
 import { closeWorkers, generateKeyPair, getEngine } from "../../envelope/mod.ts";
 import { scanTable } from "./scans.ts";
 import { OPENSSL_ROW, throughputTable } from "./throughput.ts";

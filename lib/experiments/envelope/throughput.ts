@@ -11,7 +11,7 @@
  */
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import type { Scale } from "../types.ts";
+import type { Scale } from "../../report/types.ts";
 import { progress } from "../../core/progress.ts";
 import { implementations, opensslSpeedGcm, payloadThroughput } from "../../envelope/_measure.ts";
 

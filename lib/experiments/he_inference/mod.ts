@@ -19,7 +19,7 @@ import type {
   ExperimentResult,
   NamedFigure,
   NamedTable,
-} from "../types.ts";
+} from "../../report/types.ts";
 import { provenance } from "../../core/provenance.ts";
 import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
 import { median } from "../../stats/summary.ts";

@@ -20,7 +20,7 @@ import type {
   ExperimentResult,
   NamedFigure,
   NamedTable,
-} from "../types.ts";
+} from "../../report/types.ts";
 import { mean } from "../../stats/summary.ts";
 import { cipherImages } from "../../ciphers/revcipher/mod.ts";
 import { experimentModel } from "./model.ts";

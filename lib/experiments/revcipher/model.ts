@@ -11,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ExperimentContext } from "../types.ts";
+import type { ExperimentContext } from "../../report/types.ts";
 import {
   cipherImages,
   DEFAULT_CONFIG,
