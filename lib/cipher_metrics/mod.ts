@@ -25,3 +25,4 @@ export * from "./sensitivity.ts";
 export * from "./suite.ts";
 export * from "../ciphers/aes.ts";
 export * from "../stats/classification.ts";
+export * from "./robustness.ts";

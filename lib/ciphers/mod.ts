@@ -16,3 +16,4 @@
  */
 export * from "./types.ts";
 export * from "./aes.ts";
+export * from "./uniform.ts";

@@ -102,6 +102,13 @@ export function decodeHeader(bytes: Uint8Array): RevHeader {
     bad(`bitDepth '${h.bitDepth}' is not in 1..16`);
   }
   if (h.cipherBits !== 8 && h.cipherBits !== 16) bad(`cipherBits '${h.cipherBits}' is not 8 or 16`);
+  const [w, ht, bd] = [h.width as number, h.height as number, h.bitDepth as number];
+  if (h.cipherWidth !== w + (w % 2) || h.cipherHeight !== ht + (ht % 2)) {
+    bad(`cipher size ${h.cipherWidth}×${h.cipherHeight} is not ${w}×${ht} padded to even`);
+  }
+  if (h.cipherBits !== (bd <= 8 ? 8 : 16)) {
+    bad(`cipherBits ${h.cipherBits} does not fit bitDepth ${bd} (8 up to 8 bits, else 16)`);
+  }
   if (!isHex(h.imageHash, 64)) bad("imageHash is not 64 hex digits");
   if (!isHex(h.check, 16)) bad("check is not 16 hex digits");
   if (!isHex(h.model, 16)) bad("model is not 16 hex digits");
@@ -109,6 +116,19 @@ export function decodeHeader(bytes: Uint8Array): RevHeader {
     if (!Array.isArray(h.alpha) || h.alpha.length !== 4 || !h.alpha.every(Number.isFinite)) {
       bad("the paper variant needs alpha: 4 numbers");
     }
+  }
+  if (h.modality !== undefined && typeof h.modality !== "string") bad("modality is not a string");
+  const ps = h.pixelSpacing;
+  if (ps !== undefined && !(Array.isArray(ps) && ps.length === 2 && ps.every(Number.isFinite))) {
+    bad("pixelSpacing is not 2 numbers");
+  }
+  const rs = h.rescale as Record<string, unknown> | undefined;
+  if (
+    rs !== undefined &&
+    (typeof rs !== "object" || rs === null || !Number.isFinite(rs.slope) ||
+      !Number.isFinite(rs.intercept))
+  ) {
+    bad("rescale is not { slope, intercept } numbers");
   }
   return h as unknown as RevHeader;
 }

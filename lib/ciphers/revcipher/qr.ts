@@ -144,6 +144,11 @@ export async function decodeQrPng(pngs: Uint8Array[], names?: string[]): Promise
     if (c.length < CHUNK_HEAD || MAGIC.some((m, i) => c[i] !== m)) {
       throw new MedCryptError("bad-qr", "QR code is not a medcrypt header chunk", { file: name });
     }
+    if (c[5] === 0 || c[4] >= c[5]) {
+      throw new MedCryptError("bad-qr", `QR code says it is number ${c[4] + 1} of ${c[5]}`, {
+        file: name,
+      });
+    }
     const d = toHex(c.subarray(6, 14));
     if (count >= 0 && (c[5] !== count || d !== digest)) {
       throw new MedCryptError("bad-qr", "QR code belongs to another cipher image's set", {
