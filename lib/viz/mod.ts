@@ -49,3 +49,4 @@ export {
 } from "./chromium.ts";
 export { reliabilityFigure, rocFigureLogLog } from "./evaluation.ts";
 export { figureBundle, type MimeBundle, show, type ShowOptions, showTable } from "./jupyter.ts";
+export { type Panel, panelGridFigure, type PanelGridOptions } from "./panels.ts";

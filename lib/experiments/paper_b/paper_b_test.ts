@@ -1,16 +1,19 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { type MedImage, medImage } from "../image/types.ts";
+import { type MedImage, medImage } from "../../image/types.ts";
 import {
+  attackSummaries,
+  attackTable,
+  type ChosenRow,
   cipherEntries,
   compactSecurityTable,
   criticalValueTable,
   evaluateAll,
-  perturb,
+  paperBNotes,
+  paperBOptions,
   securityTable,
   type TestImage,
-  to8bit,
-  uniformReference,
-} from "./paper_b.ts";
+} from "./mod.ts";
+import { to8bit } from "./_depth.ts";
 
 function scan(seed: number, bits: number): MedImage {
   const max = 2 ** bits - 1, w = 48;
@@ -27,8 +30,8 @@ Deno.test("paper-b: CTR with a fixed nonce passes the statistics and fails NPCR;
     { name: "b16", set: "16-bit", image: scan(2, 12) },
     { name: "a8", set: "8-bit", image: to8bit(scan(1, 12)) },
   ];
-  const all = await cipherEntries(3);
-  const pick = all.filter((c) =>
+  const { ciphers } = await cipherEntries(3);
+  const pick = ciphers.filter((c) =>
     c.label === "AES-256-GCM" || c.label === "AES-256-CTR fixed nonce"
   );
   const recs = await evaluateAll(pick, images, 3);
@@ -48,31 +51,53 @@ Deno.test("paper-b: CTR with a fixed nonce passes the statistics and fails NPCR;
   assert(compact.columnNames().includes("NPCR key bit"));
 });
 
-Deno.test("paper-b helpers: perturbations, 8-bit versions, reference, critical values", async () => {
+Deno.test("paper-b helpers: 8-bit versions and critical values", () => {
   const img = medImage(new Uint16Array(64).fill(1000), 8, 8, { bitDepth: 12 });
-  assertEquals(
-    perturb(img, { name: "c", kind: "crop", level: 1 / 16 }, 1).data.filter((v) => v === 0).length,
-    4,
-  );
-  assertEquals(
-    perturb(img, { name: "c", kind: "crop", level: 1 / 2 }, 1).data.filter((v) => v === 0).length,
-    32,
-  );
-  const sp = perturb(img, { name: "s", kind: "salt-pepper", level: 0.5 }, 1).data;
-  assert(sp.some((v) => v === 4095) && sp.some((v) => v === 0));
   assertEquals(to8bit(img).data[0], 1000 >> 4);
-  const ref = uniformReference(1);
-  const r = await ref.encrypt(img, "k");
-  assertEquals(r.cipher.bitDepth, 16);
+  assertEquals(to8bit(to8bit(img)), to8bit(img));
   const cv = criticalValueTable(256).objects() as Record<string, number>[];
   const row = cv.find((r) => r.bits === 8 && r.alpha === 0.05)!;
   assert(Math.abs(row["N* Wu normal (%)"] - 99.5693) < 5e-5);
   assert(Math.abs(row["U*− (%)"] - 33.2824) < 5e-5 && Math.abs(row["U*+ (%)"] - 33.6447) < 5e-5);
 });
 
+Deno.test("paper-b: attack summary columns, verdicts and notes", async () => {
+  const lineup = await cipherEntries(1);
+  const ctr = lineup.ciphers.filter((c) => c.label === "AES-256-CTR fixed nonce");
+  const chosen: ChosenRow[] = (["16-bit", "8-bit"] as const).map((set) => ({
+    cipher: ctr[0].label,
+    set,
+    zeroProbePsnr: set === "16-bit" ? 100 : 20,
+    zeroCipherEntropyPass: true,
+    differentialQueries: 2,
+    differentialPsnr: 20,
+    differentialExact: false,
+  }));
+  const [s] = attackSummaries(ctr, [], chosen);
+  assertEquals([s.sets["16-bit"].broken, s.sets["8-bit"].broken], [true, false]);
+  const t = attackTable([s]);
+  assertEquals(t.columnNames().slice(0, 4), [
+    "cipher",
+    "16-bit KPA xor N=1 PSNR",
+    "16-bit KPA network best PSNR (N)",
+    "16-bit mean-image baseline PSNR",
+  ]);
+  assertEquals(t.get("16-bit KPA network best PSNR (N)", 0), "-Infinity (0)");
+  const notes = paperBNotes(
+    [],
+    [s],
+    { ciphers: ctr, learnedMissing: "no model" },
+    paperBOptions("quick", 1),
+  );
+  assertEquals(notes[0].endsWith("broken by a measured attack: YES."), true);
+  assertEquals(notes.at(-1), "The learned cipher is NOT in this run: no model.");
+});
+
 Deno.test("paper-b: the learned cipher's exact variant decrypts bit-exactly inside the suite", async () => {
   const images: TestImage[] = [{ name: "a16", set: "16-bit", image: scan(3, 12) }];
-  const learned = (await cipherEntries(5)).filter((c) => c.label.startsWith("learned"));
+  const { ciphers, learnedMissing } = await cipherEntries(5);
+  assertEquals(learnedMissing, undefined);
+  const learned = ciphers.filter((c) => c.label.startsWith("learned"));
   assertEquals(learned.map((c) => c.label), ["learned cipher (exact)", "learned cipher (paper)"]);
   const [rec] = await evaluateAll(learned.slice(0, 1), images, 5);
   assert(rec.fidelity!.exact);
