@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { toHex } from "../core/bytes.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { chunkCount, type PayloadKeys, payloadLen, type SuiteId } from "./_layout.ts";
 
@@ -18,7 +19,10 @@ export const MAGIC = new Uint8Array([0x89, 0x4d, 0x43, 0x45, 0x0d, 0x0a, 0x1a, 0
 export const VERSION = 1;
 /** The RSA stanza type. */
 export const RSA_TYPE = "RSA-OAEP-SHA256";
+/** Size of the fixed part of the header (magic … recipient count). */
 const FIXED = 38;
+/** Smallest RSA-OAEP-SHA256 stanza body: fingerprint + wrapped key of a 2048-bit modulus. */
+const MIN_RSA_BODY = 32 + 256;
 
 /** One recipient stanza as stored. */
 export interface Stanza {
@@ -40,15 +44,16 @@ export interface Header {
   nonce: Uint8Array;
   /** Stanzas in order. */
   stanzas: Stanza[];
-  /** Clear metadata JSON text, if present. */
-  clearMetadata?: string;
-  /** Offset of each stanza's start (for error positions). */
+  /** Clear metadata as stored (UTF-8 JSON text), if flags bit 0 is set; not validated here. */
+  clearMetadata?: Uint8Array;
+  /** Offset of the header MAC (= length of the bytes it authenticates). */
   macOffset: number;
   /** Header length including the MAC. */
   headerLen: number;
 }
 
 const te = new TextEncoder();
+const ascii = new TextDecoder("ascii");
 
 function ab(u: Uint8Array): Uint8Array<ArrayBuffer> {
   return u as Uint8Array<ArrayBuffer>;
@@ -63,13 +68,13 @@ function ab(u: Uint8Array): Uint8Array<ArrayBuffer> {
  * ```ts
  * import { encodeHeaderBody } from "./_header.ts";
  * const b = encodeHeaderBody({ suite: 1, exponent: 16, length: 4, nonce: new Uint8Array(16), stanzas: [{ type: "X", body: new Uint8Array(1) }] });
- * console.log(b.length); // 38 + 1 + 1 + 2 + 1
+ * console.log(b.length); // 43
  * ```
  */
 export function encodeHeaderBody(
   h: Pick<Header, "suite" | "exponent" | "length" | "nonce" | "stanzas" | "clearMetadata">,
 ): Uint8Array {
-  const meta = h.clearMetadata !== undefined ? te.encode(h.clearMetadata) : undefined;
+  const meta = h.clearMetadata;
   let size = FIXED + (meta ? 4 + meta.length : 0);
   for (const s of h.stanzas) size += 1 + s.type.length + 2 + s.body.length;
   const out = new Uint8Array(size);
@@ -99,7 +104,10 @@ export function encodeHeaderBody(
   return out;
 }
 
-/** Thrown by {@linkcode parseHeader} when more bytes are needed (internal). */
+/**
+ * Thrown by {@linkcode parseHeader} when `bytes` ends inside the header but the file is longer: the
+ * caller reads at least `need` bytes and parses again. Never thrown when `bytes` is the whole file.
+ */
 export class NeedMore extends Error {
   /** How many bytes the header needs at least. */
   readonly need: number;
@@ -111,16 +119,24 @@ export class NeedMore extends Error {
 }
 
 /**
- * Parses a header from the start of `bytes`.
+ * Parses a header from the start of `bytes` and checks every rule that needs no key (SPEC.md §3,
+ * §4): magic, version, suite, chunk exponent, flags, `L ≥ 4`, recipient count, the size of
+ * `RSA-OAEP-SHA256` stanza bodies and that no fingerprint appears twice. The MAC and the clear
+ * metadata are checked by the caller once it has the file key.
  *
  * @param bytes the file's first bytes
  * @param fileSize the whole file's size (to tell "truncated" from "need to read more")
  * @param file name for messages
- * @returns the header
+ * @returns the header; throws {@linkcode MedCryptError} for a bad header and {@linkcode NeedMore}
+ *   when `bytes` is shorter than the header but the file is not
  * @example
  * ```ts
  * import { parseHeader } from "./_header.ts";
- * try { parseHeader(new Uint8Array(3), 3, "x.mce"); } catch (e) { console.log((e as Error).message); }
+ * try {
+ *   parseHeader(new Uint8Array(3), 3, "x.mce");
+ * } catch (e) {
+ *   console.log((e as Error).message.slice(0, 29)); // "`x.mce`: not a MedCrypt envel"
+ * }
  * ```
  */
 export function parseHeader(bytes: Uint8Array, fileSize: number, file?: string): Header {
@@ -139,7 +155,7 @@ export function parseHeader(bytes: Uint8Array, fileSize: number, file?: string):
   }
   const need = (k: number) => {
     if (k <= bytes.length) return;
-    if (k > fileSize) {
+    if (k > fileSize || bytes.length >= fileSize) {
       throw err(
         "truncated",
         `the file is truncated inside the envelope header (${fileSize} bytes, the header needs at least ${k})`,
@@ -168,9 +184,11 @@ export function parseHeader(bytes: Uint8Array, fileSize: number, file?: string):
     throw err("malformed-header", `unknown header flags 0x${flags.toString(16)} (header damaged?)`);
   }
   const big = dv.getBigUint64(12);
-  if (big < 4n || big >= 2n ** 53n) {
-    throw err("malformed-header", `declared plaintext length ${big} is invalid (header damaged?)`);
+  if (big < 4n) {
+    throw err("malformed-header", `declared plaintext length ${big} is below 4 (header damaged?)`);
   }
+  // Any u64 is accepted. Above 2^53 the double is rounded, but the file size computed from it
+  // then exceeds every file size a double can hold, so the size check still rejects the file.
   const length = Number(big);
   const nonce = bytes.slice(20, 36);
   const count = dv.getUint16(36);
@@ -179,29 +197,42 @@ export function parseHeader(bytes: Uint8Array, fileSize: number, file?: string):
   }
   let o = FIXED;
   const stanzas: Stanza[] = [];
-  const td = new TextDecoder("ascii");
+  const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
     need(o + 1);
     const t = bytes[o];
     need(o + 1 + t + 2);
-    const type = td.decode(bytes.subarray(o + 1, o + 1 + t));
+    const type = ascii.decode(bytes.subarray(o + 1, o + 1 + t));
     const b = dv.getUint16(o + 1 + t);
     need(o + 3 + t + b);
-    stanzas.push({ type, body: bytes.slice(o + 3 + t, o + 3 + t + b) });
+    const body = bytes.slice(o + 3 + t, o + 3 + t + b);
+    if (type === RSA_TYPE) {
+      if (b < MIN_RSA_BODY) {
+        throw err(
+          "malformed-header",
+          `recipient ${
+            i + 1
+          } has a ${b}-byte ${RSA_TYPE} body; it must be at least ${MIN_RSA_BODY} (header damaged?)`,
+        );
+      }
+      const fp = toHex(body.subarray(0, 32));
+      if (seen.has(fp)) {
+        throw err(
+          "duplicate-recipient",
+          `recipient ${i + 1} repeats the key SHA256:${fp.slice(0, 16)} of an earlier recipient`,
+        );
+      }
+      seen.add(fp);
+    }
+    stanzas.push({ type, body });
     o += 3 + t + b;
   }
-  let clearMetadata: string | undefined;
+  let clearMetadata: Uint8Array | undefined;
   if (flags & 1) {
     need(o + 4);
     const m = dv.getUint32(o);
     need(o + 4 + m);
-    try {
-      clearMetadata = new TextDecoder("utf-8", { fatal: true }).decode(
-        bytes.subarray(o + 4, o + 4 + m),
-      );
-    } catch {
-      throw err("malformed-header", "the clear metadata is not UTF-8 (header damaged?)");
-    }
+    clearMetadata = bytes.slice(o + 4, o + 4 + m);
     o += 4 + m;
   }
   need(o + 32);
@@ -273,9 +304,7 @@ export async function headerMac(fileKey: Uint8Array, headerBody: Uint8Array): Pr
     ab(macKey),
     { name: "HMAC", hash: "SHA-256" },
     false,
-    [
-      "sign",
-    ],
+    ["sign"],
   );
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, ab(headerBody)));
 }

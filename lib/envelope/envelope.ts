@@ -2,7 +2,8 @@
  * Hybrid envelopes (SPEC.md): a fresh AES-256 file key wrapped with RSA-OAEP-SHA-256 for each
  * recipient, a MAC over the header, and the payload in STREAM chunks of AES-256-GCM (default) or
  * AES-256-CBC + HMAC-SHA-256. In memory ({@linkcode encrypt}, {@linkcode decrypt}) or file to file
- * with bounded memory ({@linkcode encryptFile}, {@linkcode decryptFile}).
+ * with bounded memory ({@linkcode encryptFile}, {@linkcode decryptFile}); both decryptions run the
+ * same reader over a different byte source.
  *
  * @example Round trip in memory
  * ```ts
@@ -17,6 +18,7 @@
  * ```
  * @module
  */
+import { fromHex, toHex } from "../core/bytes.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { assertNotInput, writeFileAtomic } from "../core/fs.ts";
 import type { ChunkEngine, EngineName } from "./_engine.ts";
@@ -46,14 +48,14 @@ import { type PrivateKey, type PublicKey, shortFingerprint } from "./keys.ts";
 /** The payload ciphers: GCM (default) or the paper's CBC variant with encrypt-then-MAC. */
 export type CipherSuite = "aes-256-gcm" | "aes-256-cbc-hmac-sha256";
 
-/** Free-form JSON metadata carried with the content (SPEC.md §5). */
+/** Free-form metadata carried with the content: a JSON object (SPEC.md §5). */
 export type Metadata = Record<string, unknown>;
 
 /** Options of {@linkcode encrypt} and {@linkcode encryptFile}. */
 export interface EncryptOptions {
   /** Payload cipher; default `"aes-256-gcm"`. */
   suite?: CipherSuite;
-  /** Metadata to carry (encrypted unless `clearMetadata`). */
+  /** Metadata to carry (encrypted unless `clearMetadata`); must serialise to a JSON object. */
   metadata?: Metadata;
   /** Put the metadata in the header, authenticated but readable without a key. */
   clearMetadata?: boolean;
@@ -131,8 +133,9 @@ const SUITE_NAMES: Record<SuiteId, CipherSuite> = {
   2: "aes-256-cbc-hmac-sha256",
 };
 const te = new TextEncoder();
+/** Strict UTF-8 that keeps a byte order mark, so that JSON.parse rejects it (SPEC.md §5). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ab = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>;
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 function engineOf(e: EngineName | ChunkEngine | undefined): ChunkEngine {
   return typeof e === "object" ? e : getEngine(e);
@@ -141,6 +144,64 @@ function engineOf(e: EngineName | ChunkEngine | undefined): ChunkEngine {
 /** For encryptFile/decryptFile: the OpenSSL engine leaves a core to the file I/O thread. */
 function streamEngineOf(e: EngineName | ChunkEngine | undefined): ChunkEngine {
   return typeof e === "object" ? e : getStreamingEngine(e);
+}
+
+// ------------------------------------------------------------------ metadata
+
+function isJsonObject(v: unknown): v is Metadata {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function jsonKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+
+/** @returns the JSON text of writer-side metadata; throws unless it is a JSON object */
+function metadataJson(m: unknown, file?: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(m);
+  } catch (e) {
+    throw new MedCryptError(
+      "bad-metadata",
+      `the metadata cannot be written as JSON: ${(e as Error).message}`,
+      { file, cause: e },
+    );
+  }
+  const value: unknown = json === undefined ? undefined : JSON.parse(json);
+  if (!isJsonObject(value)) {
+    const kind = value === undefined ? "not representable in JSON" : jsonKind(value);
+    throw new MedCryptError(
+      "bad-metadata",
+      `the metadata must be a JSON object, but it is ${kind}`,
+      { file },
+    );
+  }
+  return json!;
+}
+
+/** Reads stored metadata: strict UTF-8 JSON text whose value is an object (SPEC.md §5). */
+function parseMetadata(bytes: Uint8Array, where: "clear" | "encrypted", file?: string): Metadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch (e) {
+    throw new MedCryptError("bad-metadata", `the ${where} metadata is not UTF-8 JSON text`, {
+      file,
+      cause: e,
+    });
+  }
+  if (!isJsonObject(value)) {
+    throw new MedCryptError(
+      "bad-metadata",
+      `the ${where} metadata is ${jsonKind(value)}, but it must be a JSON object`,
+      { file },
+    );
+  }
+  return value;
 }
 
 // ------------------------------------------------------------------ writing
@@ -162,21 +223,31 @@ async function prepare(
   if (list.length === 0 || list.length > 1024) {
     throw new MedCryptError("usage", "give between 1 and 1024 recipients", { file: o.file });
   }
+  const seen = new Set<string>();
+  for (const r of list) {
+    if (seen.has(r.fingerprint)) {
+      throw new MedCryptError(
+        "usage",
+        `the recipient ${shortFingerprint(r.fingerprint)} is given twice`,
+        { file: o.file },
+      );
+    }
+    seen.add(r.fingerprint);
+  }
   const suite = SUITES[o.suite ?? "aes-256-gcm"];
   if (!suite) throw new MedCryptError("usage", `unknown cipher suite '${o.suite}'`);
   const exponent = o.chunkExponent ?? 16;
   if (!Number.isInteger(exponent) || exponent < 10 || exponent > 24) {
     throw new MedCryptError("usage", `chunk exponent ${exponent} is outside 10..24`);
   }
-  const metaJson = o.metadata !== undefined ? JSON.stringify(o.metadata) : undefined;
-  const inner = metaJson !== undefined && !o.clearMetadata
-    ? te.encode(metaJson)
-    : new Uint8Array(0);
+  const metaJson = o.metadata !== undefined
+    ? te.encode(metadataJson(o.metadata, o.file))
+    : undefined;
+  const inner = metaJson !== undefined && !o.clearMetadata ? metaJson : new Uint8Array(0);
   const prefix = new Uint8Array(4 + inner.length);
   new DataView(prefix.buffer).setUint32(0, inner.length);
   prefix.set(inner, 4);
   const length = prefix.length + contentLen;
-  if (length >= 2 ** 53) throw new MedCryptError("usage", "input is too large");
   const fileKey = o.fileKey ?? crypto.getRandomValues(new Uint8Array(32));
   const nonce = o.nonce ?? crypto.getRandomValues(new Uint8Array(16));
   if (fileKey.length !== 32 || nonce.length !== 16) {
@@ -188,7 +259,7 @@ async function prepare(
       await crypto.subtle.encrypt({ name: "RSA-OAEP" }, r.key, ab(fileKey)),
     );
     const body = new Uint8Array(32 + wrapped.length);
-    for (let i = 0; i < 32; i++) body[i] = parseInt(r.fingerprint.slice(2 * i, 2 * i + 2), 16);
+    body.set(fromHex(r.fingerprint));
     body.set(wrapped, 32);
     stanzas.push({ type: RSA_TYPE, body });
   }
@@ -198,7 +269,7 @@ async function prepare(
     length,
     nonce,
     stanzas,
-    clearMetadata: o.clearMetadata && metaJson !== undefined ? metaJson : undefined,
+    clearMetadata: o.clearMetadata ? metaJson : undefined,
   });
   const mac = await headerMac(fileKey, body);
   const header = new Uint8Array(body.length + 32);
@@ -221,7 +292,6 @@ function runOf(first: number, end: number, n: number, C: number, L: number): Chu
     final: end === n,
   };
 }
-
 /**
  * Encrypts bytes for one or more recipients.
  *
@@ -281,17 +351,10 @@ interface Opened {
   info: EnvelopeInfo;
 }
 
-function infoOf(h: Header, fileBytes: number): EnvelopeInfo {
+/** Describes a parsed header; the clear metadata is added by {@linkcode withClearMetadata}. */
+function describe(h: Header, fileBytes: number): EnvelopeInfo {
   const C = 2 ** h.exponent;
   const expected = expectedFileSize(h);
-  let clear: Metadata | undefined;
-  if (h.clearMetadata !== undefined) {
-    try {
-      clear = JSON.parse(h.clearMetadata) as Metadata;
-    } catch {
-      clear = { unparsable: h.clearMetadata };
-    }
-  }
   return {
     version: 1,
     suite: SUITE_NAMES[h.suite],
@@ -303,13 +366,31 @@ function infoOf(h: Header, fileBytes: number): EnvelopeInfo {
     expectedFileBytes: expected,
     fileBytes,
     recipients: h.stanzas.map((s) =>
-      s.type === RSA_TYPE && s.body.length > 32
-        ? { type: s.type, fingerprint: hex(s.body.subarray(0, 32)), bits: (s.body.length - 32) * 8 }
+      s.type === RSA_TYPE
+        ? {
+          type: s.type,
+          fingerprint: toHex(s.body.subarray(0, 32)),
+          bits: (s.body.length - 32) * 8,
+        }
         : { type: s.type }
     ),
     metadataEncrypted: h.clearMetadata === undefined,
-    ...(clear ? { clearMetadata: clear } : {}),
   };
+}
+
+function withClearMetadata(info: EnvelopeInfo, h: Header, file?: string): EnvelopeInfo {
+  if (h.clearMetadata === undefined) return info;
+  return { ...info, clearMetadata: parseMetadata(h.clearMetadata, "clear", file) };
+}
+
+function assertPrivate(identity: PrivateKey, file?: string): void {
+  if ((identity as { kind?: string }).kind !== "private") {
+    throw new MedCryptError(
+      "not-private-key",
+      "decrypting needs a private key, but a public key was given",
+      { file },
+    );
+  }
 }
 
 async function unwrap(identity: PrivateKey, wrapped: Uint8Array): Promise<Uint8Array | null> {
@@ -348,26 +429,25 @@ function sizeError(info: EnvelopeInfo, file?: string): MedCryptError | null {
   );
 }
 
+/**
+ * The key part of the decryption procedure (SPEC.md §7 steps 2–5): unwraps the file key from this
+ * identity's stanza, verifies the header MAC, checks the file size and the clear metadata.
+ *
+ * @param bytes the file's first bytes, holding at least the whole header
+ * @param h the header parsed from them
+ */
 async function openHeader(
   bytes: Uint8Array,
+  h: Header,
   fileBytes: number,
   identity: PrivateKey,
   file?: string,
 ): Promise<Opened> {
-  if ((identity as { kind?: string }).kind !== "private") {
-    throw new MedCryptError(
-      "not-private-key",
-      "decrypting needs a private key, but a public key was given",
-      { file },
-    );
-  }
-  const h = parseHeader(bytes, fileBytes, file);
-  const info = infoOf(h, fileBytes);
-  const k = identity.bits / 8;
+  const info = describe(h, fileBytes);
+  const k = Math.ceil(identity.bits / 8);
   let fileKey: Uint8Array | null = null;
   for (const s of h.stanzas) {
-    if (s.type !== RSA_TYPE || s.body.length < 32) continue;
-    if (hex(s.body.subarray(0, 32)) !== identity.fingerprint) continue;
+    if (s.type !== RSA_TYPE || toHex(s.body.subarray(0, 32)) !== identity.fingerprint) continue;
     if (s.body.length !== 32 + k) {
       throw new MedCryptError(
         "stanza-altered",
@@ -402,7 +482,7 @@ async function openHeader(
       r.fingerprint ? shortFingerprint(r.fingerprint) : r.type
     )
       .join(", ");
-    if (info.expectedFileBytes !== fileBytes && sizeError(info, file)) {
+    if (info.expectedFileBytes !== fileBytes) {
       throw new MedCryptError(
         "header-altered",
         `no recipient matches your key and the header's sizes do not match the file: the header is damaged (or the file is cut and this is the wrong key)`,
@@ -429,10 +509,17 @@ async function openHeader(
   }
   const sz = sizeError(info, file);
   if (sz) throw sz;
-  return { header: h, keys: await payloadKeys(h.suite, fileKey, h.nonce), info };
+  return {
+    header: h,
+    keys: await payloadKeys(h.suite, fileKey, h.nonce),
+    info: withClearMetadata(info, h, file),
+  };
 }
 
-/** Explains why chunk `i` failed: out of place (it authenticates elsewhere) or altered. */
+/**
+ * Explains why chunk `i` failed: it authenticates at another position (reordered), or at its own
+ * position with the other final flag (the end of the stream was moved), or nowhere (altered).
+ */
 async function chunkFailure(
   engine: ChunkEngine,
   o: Opened,
@@ -457,6 +544,20 @@ async function chunkFailure(
       );
     }
   }
+  const own = runOf(i, i + 1, n, C, L);
+  if ((await engine.open(o.keys, C, { ...own, final: !own.final }, ct, scratch)) < 0) {
+    return new MedCryptError(
+      "chunk-final-flag",
+      own.final
+        ? `chunk ${
+          i + 1
+        } of ${n} is the last chunk but was not sealed as the final one: the file was altered`
+        : `chunk ${i + 1} of ${n} was sealed as the final chunk, but ${
+          n - i - 1
+        } more follow it: the file was altered`,
+      { file },
+    );
+  }
   const start = h.headerLen + i * full;
   return new MedCryptError(
     "chunk-altered",
@@ -467,20 +568,122 @@ async function chunkFailure(
   );
 }
 
-function parseMeta(bytes: Uint8Array, file?: string): Metadata {
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Metadata;
-  } catch {
-    throw new MedCryptError("bad-metadata", "the encrypted metadata is not valid JSON", { file });
-  }
+/** The payload's bytes in order, handed out in pieces. */
+interface PayloadSource {
+  /** @returns the next `len` bytes; the view stays valid until two more reads have been made */
+  read(len: number): Promise<Uint8Array>;
 }
 
-function readHeaderFrom(bytes: Uint8Array, file?: string): Header {
-  try {
-    return parseHeader(bytes, bytes.length, file);
-  } catch (e) {
-    if (e instanceof NeedMore) throw new Error("unreachable");
-    throw e;
+/** Where the content (the stream plaintext after the metadata record) goes. */
+interface ContentSink {
+  /** Called once, when the content length is known. */
+  begin(length: number): void;
+  /** @returns a buffer of `len` bytes to decrypt content bytes `[offset, offset + len)` into */
+  target(offset: number, len: number): Promise<Uint8Array>;
+  /** Content bytes `[offset, offset + bytes.length)` are verified (`bytes` may come from `target`). */
+  put(offset: number, bytes: Uint8Array): void;
+}
+
+/**
+ * The payload part of the decryption procedure (SPEC.md §7 steps 6–7), shared by
+ * {@linkcode decrypt} and {@linkcode decryptFile}: verifies and decrypts every chunk with its
+ * position and final flag, splits the stream plaintext into the metadata record and the content,
+ * and hands the content to `sink`.
+ *
+ * Chunk 0 is decrypted alone first: its first 4 bytes give the metadata length (C ≥ 1024 and
+ * L ≥ 4, so they are always in it). The chunks holding the rest of the record go through scratch
+ * buffers; the content chunks decrypt straight into the sink's buffers, in runs of at most
+ * `maxRun` chunks (one run in memory, which the engine splits across threads).
+ *
+ * @returns the encrypted metadata, or `undefined` when the record is empty
+ */
+async function readPayload(
+  o: Opened,
+  engine: ChunkEngine,
+  src: PayloadSource,
+  sink: ContentSink,
+  maxRun: number,
+  file?: string,
+): Promise<Metadata | undefined> {
+  const h = o.header, suite = h.suite, C = 2 ** h.exponent, L = h.length, n = chunkCount(L, C);
+  const runAt = (a: number, b: number) => runOf(a, b, n, C, L);
+  const sizes = (run: ChunkRun) => runSizes(suite, C, run);
+  const open = async (run: ChunkRun, ct: Uint8Array, dst: Uint8Array, next?: Promise<unknown>) => {
+    const r = await engine.open(o.keys, C, run, ct, dst);
+    if (r < 0) return;
+    const i = run.counter + r, start = r * chunkCipherLen(suite, C);
+    const bad = ct.slice(start, start + sizes(runAt(i, i + 1)).cipher);
+    await next?.catch(() => {}); // no read may still be running when the caller closes the file
+    throw await chunkFailure(engine, o, i, bad, file);
+  };
+  const run0 = runAt(0, 1);
+  const first = new Uint8Array(sizes(run0).plain);
+  await open(run0, await src.read(sizes(run0).cipher), first);
+  const metaLen = new DataView(first.buffer).getUint32(0);
+  if (4 + metaLen > L) {
+    throw new MedCryptError(
+      "bad-metadata",
+      `the metadata record declares ${metaLen} bytes, more than the ${L - 4} the payload holds`,
+      { file },
+    );
+  }
+  if (metaLen > 0 && h.clearMetadata !== undefined) {
+    throw new MedCryptError("bad-metadata", "metadata is both in clear and encrypted", { file });
+  }
+  const prefix = 4 + metaLen;
+  const meta = new Uint8Array(metaLen);
+  sink.begin(L - prefix);
+  // verified stream plaintext P[at, at + plain.length): metadata bytes to `meta`, content to sink
+  const deliver = (at: number, plain: Uint8Array) => {
+    if (at >= prefix) return sink.put(at - prefix, plain);
+    const end = Math.min(prefix, at + plain.length), from = Math.max(at, 4);
+    if (end > from) meta.set(plain.subarray(from - at, end - at), from - 4);
+    if (end < at + plain.length) sink.put(0, plain.subarray(end - at));
+  };
+  deliver(0, first);
+  const split = Math.min(n, Math.max(1, Math.ceil(prefix / C)));
+  const runs: ChunkRun[] = [];
+  for (const [a, b] of [[1, split], [split, n]]) {
+    for (let s = a; s < b; s += maxRun) runs.push(runAt(s, Math.min(b, s + maxRun)));
+  }
+  let reading = runs.length > 0 ? src.read(sizes(runs[0]).cipher) : undefined;
+  for (let k = 0; k < runs.length; k++) {
+    const run = runs[k], len = sizes(run).plain, at = run.counter * C;
+    const ct = await reading!;
+    reading = k + 1 < runs.length ? src.read(sizes(runs[k + 1]).cipher) : undefined;
+    reading?.catch(() => {}); // awaited in the next round, or by `open` on failure
+    const dst = at >= prefix ? await sink.target(at - prefix, len) : new Uint8Array(len);
+    await open(run, ct, dst, reading);
+    deliver(at, dst);
+  }
+  return metaLen > 0 ? parseMetadata(meta, "encrypted", file) : undefined;
+}
+
+/** The payload of an envelope in memory: views, no copies. */
+function memorySource(envelope: Uint8Array, start: number): PayloadSource {
+  let pos = start;
+  return {
+    read(len) {
+      const v = envelope.subarray(pos, pos + len);
+      pos += len;
+      return Promise.resolve(v);
+    },
+  };
+}
+
+/** Collects the content in one buffer that the engine decrypts into directly. */
+class MemorySink implements ContentSink {
+  data: Uint8Array = new Uint8Array(0);
+  begin(length: number): void {
+    this.data = new Uint8Array(length);
+  }
+  target(offset: number, len: number): Promise<Uint8Array> {
+    return Promise.resolve(this.data.subarray(offset, offset + len));
+  }
+  put(offset: number, bytes: Uint8Array): void {
+    const inPlace = bytes.buffer === this.data.buffer &&
+      bytes.byteOffset === this.data.byteOffset + offset;
+    if (!inPlace) this.data.set(bytes, offset);
   }
 }
 
@@ -508,64 +711,20 @@ export async function decrypt(
   options: DecryptOptions = {},
 ): Promise<Decrypted> {
   const file = options.file;
-  const engine = engineOf(options.engine);
-  const o = await openHeader(envelope, envelope.length, identity, file);
-  const h = o.header, C = 2 ** h.exponent, L = h.length, n = chunkCount(L, C), suite = h.suite;
-  const full = chunkCipherLen(suite, C);
-  const at = (i: number) => h.headerLen + i * full;
-  const fail = async (rel: number, first: number) => {
-    const i = first + rel;
-    const run = runOf(i, i + 1, n, C, L);
-    const ct = envelope.subarray(at(i), at(i) + runSizes(suite, C, run).cipher);
-    return await chunkFailure(engine, o, i, ct, file);
-  };
-  // chunk 0 first: it says how long the metadata record is
-  const run0 = runOf(0, 1, n, C, L);
-  let head = new Uint8Array(runSizes(suite, C, run0).plain);
-  let r = await engine.open(o.keys, C, run0, envelope.subarray(at(0)), head);
-  if (r >= 0) throw await fail(r, 0);
-  const metaLen = new DataView(head.buffer).getUint32(0);
-  const prefixLen = 4 + metaLen;
-  if (prefixLen > L) {
-    throw new MedCryptError("bad-metadata", "the metadata record is longer than the payload", {
-      file,
-    });
-  }
-  const h2 = Math.min(n, Math.ceil(prefixLen / C));
-  if (h2 > 1) {
-    const run = runOf(1, h2, n, C, L);
-    const more = new Uint8Array(C + runSizes(suite, C, run).plain);
-    more.set(head);
-    r = await engine.open(o.keys, C, run, envelope.subarray(at(1)), more.subarray(C));
-    if (r >= 0) throw await fail(r, 1);
-    head = more;
-  }
-  const data = new Uint8Array(L - prefixLen);
-  data.set(head.subarray(prefixLen));
-  if (h2 < n) {
-    const run = runOf(h2, n, n, C, L);
-    r = await engine.open(
-      o.keys,
-      C,
-      run,
-      envelope.subarray(at(h2)),
-      data.subarray(h2 * C - prefixLen),
-    );
-    if (r >= 0) throw await fail(r, h2);
-  }
-  let metadata: Metadata | undefined;
-  if (metaLen > 0) {
-    if (h.clearMetadata !== undefined) {
-      throw new MedCryptError("bad-metadata", "metadata is both in clear and encrypted", { file });
-    }
-    metadata = parseMeta(head.subarray(4, prefixLen), file);
-  } else if (o.info.clearMetadata) metadata = o.info.clearMetadata;
-  return { data, ...(metadata ? { metadata } : {}), info: o.info };
+  assertPrivate(identity, file);
+  const h = parseHeader(envelope, envelope.length, file);
+  const o = await openHeader(envelope, h, envelope.length, identity, file);
+  const sink = new MemorySink();
+  const source = memorySource(envelope, h.headerLen);
+  const encrypted = await readPayload(o, engineOf(options.engine), source, sink, Infinity, file);
+  const metadata = encrypted ?? o.info.clearMetadata;
+  return { data: sink.data, ...(metadata ? { metadata } : {}), info: o.info };
 }
 
 /**
  * Describes an envelope without any key: version, suite, sizes, recipients (fingerprints), and
- * clear metadata if any. No secret is read or shown.
+ * clear metadata if any. No secret is read or shown, and nothing is authenticated: the header MAC
+ * needs the file key.
  *
  * @param envelope the envelope bytes (or at least its header, with `fileBytes` given)
  * @param options `fileBytes` when only the start of the file is passed; `file` for messages
@@ -585,10 +744,18 @@ export function inspect(
   options: { fileBytes?: number; file?: string } = {},
 ): EnvelopeInfo {
   const size = options.fileBytes ?? envelope.length;
-  const h = options.fileBytes === undefined
-    ? readHeaderFrom(envelope, options.file)
-    : parseHeader(envelope, size, options.file);
-  return infoOf(h, size);
+  let h: Header;
+  try {
+    h = parseHeader(envelope, size, options.file);
+  } catch (e) {
+    if (!(e instanceof NeedMore)) throw e;
+    throw new MedCryptError(
+      "usage",
+      `only ${envelope.length} bytes were given, but the header needs at least ${e.need}`,
+      { file: options.file },
+    );
+  }
+  return withClearMetadata(describe(h, size), h, options.file);
 }
 
 // ------------------------------------------------------------------ files
@@ -641,6 +808,114 @@ async function openInput(path: string): Promise<{ f: Deno.FsFile; size: number }
   }
 }
 
+/**
+ * Reads the start of `f` until the header parses.
+ *
+ * @returns the bytes read (the header, possibly followed by the start of the payload) and the
+ *   header
+ */
+async function readHeader(
+  f: Deno.FsFile,
+  size: number,
+  file: string,
+): Promise<{ bytes: Uint8Array; header: Header }> {
+  let buf = new Uint8Array(Math.min(size, 65536));
+  let have = await readFull(f, buf);
+  for (;;) {
+    try {
+      const bytes = buf.subarray(0, have);
+      return { bytes, header: parseHeader(bytes, size, file) };
+    } catch (e) {
+      if (!(e instanceof NeedMore)) throw e;
+      if (have < buf.length) {
+        throw new MedCryptError("truncated", "the file became shorter while it was being read", {
+          file,
+        });
+      }
+      const bigger = new Uint8Array(Math.min(size, Math.max(e.need, buf.length * 2)));
+      bigger.set(buf.subarray(0, have));
+      have += await readFull(f, bigger.subarray(have));
+      buf = bigger;
+    }
+  }
+}
+
+/**
+ * The payload of an envelope file: the bytes read along with the header first, then blocking
+ * reads into two buffers used in turn (a view stays valid while the next read fills the other).
+ */
+class FileSource implements PayloadSource {
+  #f: Deno.FsFile;
+  #carry: Uint8Array;
+  #bufs: Uint8Array[];
+  #next = 0;
+  #file: string;
+
+  constructor(f: Deno.FsFile, carry: Uint8Array, bufBytes: number, file: string) {
+    this.#f = f;
+    this.#carry = carry;
+    this.#bufs = [new Uint8Array(bufBytes), new Uint8Array(bufBytes)];
+    this.#file = file;
+  }
+
+  async read(len: number): Promise<Uint8Array> {
+    if (this.#carry.length >= len) {
+      const v = this.#carry.subarray(0, len);
+      this.#carry = this.#carry.subarray(len);
+      return v;
+    }
+    const dst = this.#bufs[this.#next].subarray(0, len);
+    this.#next ^= 1;
+    const k = this.#carry.length;
+    dst.set(this.#carry);
+    this.#carry = this.#carry.subarray(k);
+    const got = await readFull(this.#f, dst.subarray(k));
+    if (got !== len - k) {
+      throw new MedCryptError("truncated", "the file became shorter while it was being read", {
+        file: this.#file,
+      });
+    }
+    return dst;
+  }
+}
+
+/**
+ * Writes the content to a file: the engine decrypts into two buffers used in turn, and each is
+ * written asynchronously while the next batch is decrypted into the other.
+ */
+class FileSink implements ContentSink {
+  #out: Deno.FsFile;
+  #bufs: Uint8Array[];
+  #busy: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  #next = 0;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(out: Deno.FsFile, bufBytes: number) {
+    this.#out = out;
+    this.#bufs = [new Uint8Array(bufBytes), new Uint8Array(bufBytes)];
+  }
+
+  begin(): void {}
+
+  async target(_offset: number, len: number): Promise<Uint8Array> {
+    const i = this.#next;
+    this.#next ^= 1;
+    await this.#busy[i];
+    return this.#bufs[i].subarray(0, len);
+  }
+
+  put(_offset: number, bytes: Uint8Array): void {
+    const tail = this.#tail.then(() => writeAll(this.#out, bytes));
+    tail.catch(() => {}); // reported by the next `target` of that buffer, or by `finish`
+    this.#tail = tail;
+    for (let i = 0; i < 2; i++) if (bytes.buffer === this.#bufs[i].buffer) this.#busy[i] = tail;
+  }
+
+  /** @returns when every write has completed */
+  finish(): Promise<void> {
+    return this.#tail;
+  }
+}
 /**
  * Encrypts a file to a new file, chunk by chunk (memory stays bounded whatever the size), with
  * encryption overlapped with asynchronous writing. The output appears only when complete.
@@ -760,124 +1035,33 @@ export async function decryptFile(
 ): Promise<{ metadata?: Metadata; info: EnvelopeInfo }> {
   assertNotInput(output, [input]);
   const file = options.file ?? input;
+  assertPrivate(identity, file);
   const { f: src, size } = await openInput(input);
   try {
-    // read the header, growing the buffer until it parses
-    let buf = new Uint8Array(Math.min(size, 65536));
-    let have = await readFull(src, buf);
-    let o: Opened | undefined;
-    while (!o) {
-      try {
-        o = await openHeader(buf.subarray(0, have), size, identity, file);
-      } catch (e) {
-        if (!(e instanceof NeedMore)) throw e;
-        const bigger = new Uint8Array(Math.min(size, Math.max(e.need, buf.length * 2)));
-        bigger.set(buf.subarray(0, have));
-        have += await readFull(src, bigger.subarray(have));
-        buf = bigger;
-      }
-    }
-    const opened = o;
-    const h = opened.header, C = 2 ** h.exponent, L = h.length, suite = h.suite;
-    const n = chunkCount(L, C), fullC = chunkCipherLen(suite, C);
+    const { bytes, header: h } = await readHeader(src, size, file);
+    const o = await openHeader(bytes, h, size, identity, file);
+    const C = 2 ** h.exponent, n = chunkCount(h.length, C);
+    const batch = Math.max(1, Math.floor(BATCH_BYTES / C)), perBuffer = Math.min(batch, n);
     const engine = streamEngineOf(options.engine);
-    const B = Math.max(1, Math.floor(BATCH_BYTES / C));
-    const ins = [new Uint8Array(B * fullC), new Uint8Array(B * fullC)];
-    const outs = [new Uint8Array(B * C), new Uint8Array(B * C)];
-    // bytes of the payload already read with the header
-    let carry = buf.subarray(h.headerLen, have);
-    const fill = async (dst: Uint8Array): Promise<void> => {
-      const k = Math.min(carry.length, dst.length);
-      dst.set(carry.subarray(0, k));
-      carry = carry.subarray(k);
-      if (k < dst.length) {
-        const got = await readFull(src, dst.subarray(k));
-        if (got !== dst.length - k) {
-          throw new MedCryptError("truncated", "the file became shorter while it was being read", {
-            file,
-          });
-        }
-      }
-    };
-    let metadata: Metadata | undefined;
+    const source = new FileSource(
+      src,
+      bytes.subarray(h.headerLen),
+      perBuffer * chunkCipherLen(h.suite, C),
+      file,
+    );
+    let encrypted: Metadata | undefined;
     await writeFileAtomic(output, async (out) => {
-      // consumer of the stream plaintext: metadata record, then content
-      let lenBytes = new Uint8Array(0);
-      let metaLen = -1;
-      let meta: Uint8Array | undefined;
-      let metaHave = 0;
-      let writing: Promise<void> = Promise.resolve();
-      const consume = (plain: Uint8Array): Promise<void> => {
-        let p = plain;
-        if (metaLen < 0) {
-          const need = 4 - lenBytes.length;
-          const part = p.subarray(0, need);
-          const nb = new Uint8Array(lenBytes.length + part.length);
-          nb.set(lenBytes);
-          nb.set(part, lenBytes.length);
-          lenBytes = nb;
-          p = p.subarray(part.length);
-          if (lenBytes.length < 4) return writing;
-          metaLen = new DataView(lenBytes.buffer).getUint32(0);
-          if (4 + metaLen > L) {
-            throw new MedCryptError(
-              "bad-metadata",
-              "the metadata record is longer than the payload",
-              {
-                file,
-              },
-            );
-          }
-          meta = new Uint8Array(metaLen);
-        }
-        if (metaHave < metaLen) {
-          const k = Math.min(metaLen - metaHave, p.length);
-          meta!.set(p.subarray(0, k), metaHave);
-          metaHave += k;
-          p = p.subarray(k);
-        }
-        if (p.length) {
-          const prev = writing;
-          writing = prev.then(() => writeAll(out, p));
-          writing.catch(() => {});
-        }
-        return writing;
-      };
-      const batches = Math.ceil(n / B);
-      const runAt = (b: number) => runOf(b * B, Math.min(n, (b + 1) * B), n, C, L);
-      let reading = fill(ins[0].subarray(0, runSizes(suite, C, runAt(0)).cipher));
-      const written: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-      for (let b = 0; b < batches; b++) {
-        const run = runAt(b), sz = runSizes(suite, C, run);
-        await reading;
-        if (b + 1 < batches) {
-          reading = fill(ins[(b + 1) % 2].subarray(0, runSizes(suite, C, runAt(b + 1)).cipher));
-          reading.catch(() => {});
-        }
-        // the output buffer of batch b-2 may still be being written
-        await written[b % 2];
-        const r = await engine.open(opened.keys, C, run, ins[b % 2], outs[b % 2]);
-        if (r >= 0) {
-          await reading.catch(() => {});
-          const i = run.counter + r;
-          const start = r * fullC;
-          const len = runSizes(suite, C, runOf(i, i + 1, n, C, L)).cipher;
-          throw await chunkFailure(engine, opened, i, ins[b % 2].slice(start, start + len), file);
-        }
-        written[b % 2] = consume(outs[b % 2].subarray(0, sz.plain));
+      const sink = new FileSink(out, perBuffer * C);
+      try {
+        encrypted = await readPayload(o, engine, source, sink, batch, file);
+      } catch (e) {
+        await sink.finish().catch(() => {}); // no write may still be running on the closed file
+        throw e;
       }
-      await writing;
-      if (metaLen > 0) {
-        if (h.clearMetadata !== undefined) {
-          throw new MedCryptError("bad-metadata", "metadata is both in clear and encrypted", {
-            file,
-          });
-        }
-        metadata = parseMeta(meta!, file);
-      }
+      await sink.finish();
     });
-    if (!metadata && opened.info.clearMetadata) metadata = opened.info.clearMetadata;
-    return { ...(metadata ? { metadata } : {}), info: opened.info };
+    const metadata = encrypted ?? o.info.clearMetadata;
+    return { ...(metadata ? { metadata } : {}), info: o.info };
   } finally {
     src.close();
   }
@@ -903,19 +1087,8 @@ export async function decryptFile(
 export async function inspectFile(path: string): Promise<EnvelopeInfo> {
   const { f, size } = await openInput(path);
   try {
-    let buf = new Uint8Array(Math.min(size, 65536));
-    let have = await readFull(f, buf);
-    for (;;) {
-      try {
-        return infoOf(parseHeader(buf.subarray(0, have), size, path), size);
-      } catch (e) {
-        if (!(e instanceof NeedMore)) throw e;
-        const bigger = new Uint8Array(Math.min(size, Math.max(e.need, buf.length * 2)));
-        bigger.set(buf.subarray(0, have));
-        have += await readFull(f, bigger.subarray(have));
-        buf = bigger;
-      }
-    }
+    const { header } = await readHeader(f, size, path);
+    return withClearMetadata(describe(header, size), header, path);
   } finally {
     f.close();
   }

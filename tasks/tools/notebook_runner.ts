@@ -94,7 +94,7 @@ const OUTPUT_CALL =
  * @returns the cell's source as one string
  * @example
  * ```ts
- * import { cellSource } from "./notebooks.ts";
+ * import { cellSource } from "./notebook_runner.ts";
  * console.log(cellSource({ cell_type: "code", source: ["a\n", "b"] })); // "a\nb"
  * ```
  */
@@ -147,7 +147,7 @@ export function expectsOutput(cell: NotebookCell): boolean {
  * @returns the path of the written `kernel.json`
  * @example
  * ```ts
- * import { writeKernelspec } from "./notebooks.ts";
+ * import { writeKernelspec } from "./notebook_runner.ts";
  * const dir = await Deno.makeTempDir();
  * console.log((await writeKernelspec(dir)).endsWith("kernel.json")); // true
  * ```
@@ -174,7 +174,7 @@ export async function writeKernelspec(dir: string, deno = Deno.execPath()): Prom
  * @returns one line per problem (empty when fine)
  * @example
  * ```ts
- * import { checkOutputs } from "./notebooks.ts";
+ * import { checkOutputs } from "./notebook_runner.ts";
  * const nb = { cells: [{ cell_type: "code", source: "console.log(1)", outputs: [] }] };
  * console.log(checkOutputs(nb)); // ["cell 0: expected output (it prints or displays) but has none"]
  * ```
@@ -206,7 +206,7 @@ export function checkOutputs(nb: Notebook, maxOutputBytes = 1_000_000): string[]
  * @returns nothing; throws an `Error` naming the missing package
  * @example
  * ```ts ignore
- * import { assertExecutorAvailable } from "./notebooks.ts";
+ * import { assertExecutorAvailable } from "./notebook_runner.ts";
  * await assertExecutorAvailable();
  * ```
  */
@@ -238,7 +238,7 @@ export async function assertExecutorAvailable(python = "/usr/bin/python3"): Prom
  * @returns the outcome (never throws for a failing cell; `ok` is false and `problems` says why)
  * @example
  * ```ts ignore
- * import { runNotebook, writeKernelspec } from "./notebooks.ts";
+ * import { runNotebook, writeKernelspec } from "./notebook_runner.ts";
  * const jp = await Deno.makeTempDir();
  * await writeKernelspec(jp);
  * const run = await runNotebook("notebooks/00_tour.ipynb", { outDir: "figures/_notebooks", jupyterPath: jp });
@@ -322,7 +322,7 @@ export async function runNotebook(path: string, options: RunOptions): Promise<No
  * @returns paths
  * @example
  * ```ts
- * import { listNotebooks } from "./notebooks.ts";
+ * import { listNotebooks } from "./notebook_runner.ts";
  * console.log((await listNotebooks("notebooks"))[0]); // notebooks/00_tour.ipynb
  * ```
  */
