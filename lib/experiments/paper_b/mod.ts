@@ -23,7 +23,7 @@
  * @example
  * ```ts ignore
  * import { runPaperB } from "./mod.ts";
- * const r = await runPaperB({ scale: "quick", seed: 1, cacheDir: ".cache" });
+ * const r = await runPaperB({ scale: "quick", seed: 1, cacheDir: "data/cache" });
  * console.log(r.tables.security.name, r.figures.cipherImages.name); // security_long cipher_images
  * ```
  * @module
@@ -91,7 +91,7 @@ export interface PaperBResult extends ExperimentResult<PaperBTables, PaperBFigur
  * @example
  * ```ts ignore
  * import { runPaperB } from "./mod.ts";
- * const r = await runPaperB({ scale: "quick", seed: 1, cacheDir: ".cache" });
+ * const r = await runPaperB({ scale: "quick", seed: 1, cacheDir: "data/cache" });
  * console.log(r.attacks.filter((a) => a.sets["16-bit"].broken).map((a) => a.cipher));
  * ```
  */
