@@ -12,7 +12,7 @@
  * @module
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
-import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+import { loadPneumoniaMNIST, pixelsAt } from "../datasets/mod.ts";
 import { preprocess, tfPredict } from "../he/model.ts";
 import { encryptedInference, loadShippedModel } from "../he/pipeline.ts";
 
@@ -39,10 +39,9 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const backend = await initBackend();
   const model = await loadShippedModel();
   const { test } = await loadPneumoniaMNIST();
-  const px = test.height * test.width;
   const inputs = Array.from(
     { length: test.n },
-    (_, i) => preprocess(test.images.subarray(i * px, (i + 1) * px), model.inputNorm),
+    (_, i) => preprocess(pixelsAt(test, i), model.inputNorm),
   );
   // plaintext baseline: the same weights in tfjs
   const tfOne = await timeIt(() => tfPredict(model, [inputs[0]]), quick ? 20 : 100);

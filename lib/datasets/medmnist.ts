@@ -189,10 +189,7 @@ export function subset(set: LabeledSet, indices: ArrayLike<number>): LabeledSet 
   const labels = new Uint8Array(n * set.labelWidth);
   for (let k = 0; k < n; k++) {
     const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= set.n) {
-      throw new MedCryptError("bad-index", `index ${i} is outside 0..${set.n - 1}`);
-    }
-    images.set(set.images.subarray(i * size, (i + 1) * size), k * size);
+    images.set(pixelsAt(set, i), k * size);
     labels.set(
       set.labels.subarray(i * set.labelWidth, (i + 1) * set.labelWidth),
       k * set.labelWidth,

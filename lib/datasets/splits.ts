@@ -12,7 +12,7 @@
  */
 import { MedCryptError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
-import type { LabeledSet } from "./medmnist.ts";
+import { type LabeledSet, pixelsAt } from "./medmnist.ts";
 
 /**
  * Splits `0..n-1` into disjoint random parts of the given fractions (seeded, reproducible).
@@ -122,10 +122,7 @@ export function toFloatBatch(
   const yOneHot = new Float32Array(n * k);
   for (let j = 0; j < n; j++) {
     const i = idx[j];
-    if (!Number.isInteger(i) || i < 0 || i >= set.n) {
-      throw new MedCryptError("bad-index", `index ${i} is outside 0..${set.n - 1}`);
-    }
-    const src = set.images.subarray(i * size, (i + 1) * size);
+    const src = pixelsAt(set, i);
     for (let p = 0; p < size; p++) x[j * size + p] = src[p] / 255;
     y[j] = set.labels[i * set.labelWidth];
     if (set.labelWidth > 1) {

@@ -25,7 +25,7 @@ import { MedCryptError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { progress } from "../core/progress.ts";
 import { Rng } from "../core/random.ts";
-import type { LabeledSet } from "../datasets/medmnist.ts";
+import { type LabeledSet, pixelsAt } from "../datasets/medmnist.ts";
 import { loadModelFromDir, saveModelToDir } from "./train_io.ts";
 import { type DpOptions, dpSchedule, dpStep, poissonBatch } from "./dpsgd.ts";
 
@@ -183,10 +183,7 @@ export function imagesTensor(
   const shift = augment?.shift ?? 0;
   for (let j = 0; j < n; j++) {
     const i = indices[j];
-    if (!(i >= 0 && i < set.n)) {
-      throw new MedCryptError("bad-index", `image index ${i} is outside 0..${set.n - 1}`);
-    }
-    const src = set.images.subarray(i * size, (i + 1) * size);
+    const src = pixelsAt(set, i);
     const dst = x.subarray(j * size, (j + 1) * size);
     if (augment && rng && (augment.rotate || augment.zoom || augment.intensity)) {
       affineAugment(src, dst, h, w, c, augment, rng);

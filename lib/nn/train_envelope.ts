@@ -16,9 +16,8 @@ import { join } from "node:path";
 import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/fs.ts";
 import { progress } from "../core/progress.ts";
-import type { LabeledSet } from "../datasets/medmnist.ts";
+import { imageAt, type LabeledSet } from "../datasets/medmnist.ts";
 import { decryptImage, encryptImage, type PrivateKey, type PublicKey } from "../envelope/mod.ts";
-import { medImage } from "../image/types.ts";
 
 /**
  * Encrypts every image of `set` to `recipients`, one `NNNNNN.mce` file per image in `dir`
@@ -50,11 +49,10 @@ export async function storeSetAsEnvelopes(
     );
   }
   await Deno.mkdir(dir, { recursive: true });
-  const px = set.height * set.width;
   const paths: string[] = [];
   const bar = progress("encrypt set", set.n);
   for (let i = 0; i < set.n; i++) {
-    const img = medImage(set.images.slice(i * px, (i + 1) * px), set.width, set.height);
+    const img = imageAt(set, i);
     const env = await encryptImage(img, recipients, {
       extraMetadata: { label: set.labels[i], index: i },
     });
