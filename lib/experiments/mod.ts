@@ -12,7 +12,7 @@ import type { Experiment } from "../report/types.ts";
 import { experiments as dataTour } from "./data_tour/mod.ts";
 import { experiments as envelope } from "./envelope/mod.ts";
 import { experiments as he } from "./he_inference/mod.ts";
-import { experiments as paperA } from "./paper_a.ts";
+import { experiments as paperA } from "./paper_a/mod.ts";
 import { experiments as chaoticKeys } from "./chaotic_keys/mod.ts";
 import { experiments as revcipher } from "./revcipher/mod.ts";
 import { experiments as paperB } from "./paper_b/mod.ts";
