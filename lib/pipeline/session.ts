@@ -32,8 +32,6 @@ import type {
 } from "../he/mod.ts";
 import { aesGcmOpen, aesGcmSeal } from "../core/aes_gcm.ts";
 
-export { aesGcmOpen, aesGcmSeal } from "../core/aes_gcm.ts";
-
 /** The protection methods compared by paper A. */
 export type Method = "Plaintext" | "AES" | "AES+RSA" | "HE";
 
