@@ -32,7 +32,7 @@
 import type { MedImage } from "../image/types.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { bitsOf, type BitsOptions } from "./histogram.ts";
-import type { Interval } from "./entropy.ts";
+import type { AcceptanceInterval } from "./entropy.ts";
 import { logGamma, normalQuantile } from "../stats/special.ts";
 
 function checkPair(a: MedImage, b: MedImage): void {
@@ -182,7 +182,7 @@ export function npcrCriticalExact(n: number, bits: number, alpha: number): numbe
  * console.log(u.lo.toFixed(4), u.hi.toFixed(4)); // "33.1594" "33.7677"
  * ```
  */
-export function uaciCritical(n: number, bits: number, alpha: number): Interval {
+export function uaciCritical(n: number, bits: number, alpha: number): AcceptanceInterval {
   const { mean, sd } = uaciExpected(n, bits);
   const z = normalQuantile(1 - alpha / 2);
   return { lo: mean - z * sd, hi: mean + z * sd };
@@ -209,7 +209,7 @@ export interface DifferentialTest {
   /** The exact binomial critical NPCR per α, which the verdict uses. */
   npcrCriticalExact: Record<string, number>;
   /** [U*_α−, U*_α+] per α. */
-  uaciCritical: Record<string, Interval>;
+  uaciCritical: Record<string, AcceptanceInterval>;
   /** NPCR ≥ the exact critical value, per α. */
   npcrPass: Record<string, boolean>;
   /** UACI within the interval, per α. */
@@ -241,7 +241,7 @@ export function differentialTest(
   const bits = options.bits ?? Math.max(bitsOf(a), bitsOf(b));
   const n = a.data.length;
   const np = npcr(a, b), ua = uaci(a, b, { bits });
-  const npcrCrit: Record<string, number> = {}, uaciCrit: Record<string, Interval> = {};
+  const npcrCrit: Record<string, number> = {}, uaciCrit: Record<string, AcceptanceInterval> = {};
   const npcrExact: Record<string, number> = {};
   const npcrPass: Record<string, boolean> = {}, uaciPass: Record<string, boolean> = {};
   for (const al of alphas) {

@@ -180,7 +180,7 @@ function computeEntropyMoments(n: number, k: number): Moments {
 }
 
 /** A two-sided acceptance interval. */
-export interface Interval {
+export interface AcceptanceInterval {
   /** Lower bound. */
   lo: number;
   /** Upper bound. */
@@ -204,7 +204,12 @@ export interface Interval {
  * console.log(lo < 7.9972 && 7.9972 < hi); // true
  * ```
  */
-export function entropyAcceptance(n: number, k: number, alpha: number, blocks = 1): Interval {
+export function entropyAcceptance(
+  n: number,
+  k: number,
+  alpha: number,
+  blocks = 1,
+): AcceptanceInterval {
   const m = entropyMoments(n, k);
   const mean = m.mean, variance = m.variance / blocks;
   const top = Math.log2(k);
@@ -280,7 +285,7 @@ export interface EntropyTest {
   /** Its standard deviation. */
   sd: number;
   /** Acceptance interval per α (keys `String(alpha)`). */
-  intervals: Record<string, Interval>;
+  intervals: Record<string, AcceptanceInterval>;
   /** Whether the value lies in the interval, per α. */
   pass: Record<string, boolean>;
 }
@@ -309,7 +314,7 @@ export function entropyTest(
   const n = img.data.length, k = 2 ** bits;
   const value = shannonEntropy(img, { bits });
   const m = entropyMoments(n, k);
-  const intervals: Record<string, Interval> = {};
+  const intervals: Record<string, AcceptanceInterval> = {};
   const pass: Record<string, boolean> = {};
   for (const a of alphas) {
     const iv = entropyAcceptance(n, k, a);
@@ -440,7 +445,7 @@ export function localEntropyTest(
   const le = localEntropy(img, { ...options, bits });
   const k = 2 ** bits;
   const m = entropyMoments(le.blockPixels, k);
-  const intervals: Record<string, Interval> = {};
+  const intervals: Record<string, AcceptanceInterval> = {};
   const pass: Record<string, boolean> = {};
   for (const a of alphas) {
     const iv = entropyAcceptance(le.blockPixels, k, a, le.blocks);

@@ -18,7 +18,7 @@ import { MedCryptError } from "../core/errors.ts";
 import { assertNotInput } from "../core/fs.ts";
 import { readImage } from "../image/mod.ts";
 import { imageToInput } from "../he/client.ts";
-import { loadModel, saveModel, trainHeFriendly } from "../he/model.ts";
+import { loadHeModel, saveHeModel, trainHeFriendly } from "../he/model.ts";
 import { PRESETS } from "../he/params.ts";
 import { encryptedInference, SHIPPED_MODEL_PATH } from "../he/pipeline.ts";
 import { clientSpec } from "../he/spec.ts";
@@ -60,7 +60,7 @@ const heInfer: Command = {
       throw new MedCryptError("usage", `--workers must be 1..8, not '${values.workers}'`);
     }
     const params = preset(values.preset as string);
-    const model = await loadModel(values.model as string);
+    const model = await loadHeModel(values.model as string);
     const spec = clientSpec(model, params);
     const inputs: Float64Array[] = [];
     for (const p of ins) inputs.push(imageToInput(await readImage(p), spec, p));
@@ -221,7 +221,7 @@ const heTrain: Command = {
       labelSmoothing,
     });
     const command = `deno task medcrypt he-train ${args.join(" ")}`;
-    await saveModel(out, { ...r.model, meta: { ...r.model.meta, backend, command } });
+    await saveHeModel(out, { ...r.model, meta: { ...r.model.meta, backend, command } });
     console.log(
       `wrote ${out}: test accuracy ${r.testAccuracy.toFixed(4)}, val ${
         r.valAccuracy.toFixed(4)

@@ -26,7 +26,7 @@ import { loadPneumoniaMNIST } from "../datasets/mod.ts";
 import { affineAugment, type AugmentOptions } from "../nn/train.ts";
 
 /** A polynomial activation `c0 + c1·x + c2·x²` (the square is `{c0: 0, c1: 0, c2: 1}`). */
-export interface PolyActivation {
+export interface PolyCoefficients {
   /** Constant term. */
   readonly c0: number;
   /** Linear coefficient. */
@@ -56,7 +56,7 @@ export interface ActLayer {
   /** Layer kind. */
   readonly kind: "act";
   /** The polynomial. */
-  readonly poly: PolyActivation;
+  readonly poly: PolyCoefficients;
   /** A name such as `"square"` or `"relu-approx"`. */
   readonly name: string;
 }
@@ -183,7 +183,7 @@ export function layerShapes(model: HeModel): Shape[] {
   return out;
 }
 
-function act(p: PolyActivation, x: number): number {
+function act(p: PolyCoefficients, x: number): number {
   return p.c0 + x * (p.c1 + p.c2 * x);
 }
 
@@ -300,12 +300,12 @@ export function heFriendlyPredictPlain(model: HeModel, images: Uint8Array): Floa
  * console.log(reluApproxCoefficients(4).c1); // 0.5
  * ```
  */
-export function reluApproxCoefficients(r: number): PolyActivation {
+export function reluApproxCoefficients(r: number): PolyCoefficients {
   return { c0: (3 * r) / 32, c1: 0.5, c2: 15 / (32 * r) };
 }
 
 /** The square activation. */
-export const SQUARE: PolyActivation = Object.freeze({ c0: 0, c1: 0, c2: 1 });
+export const SQUARE: PolyCoefficients = Object.freeze({ c0: 0, c1: 0, c2: 1 });
 
 /**
  * A tiny deterministic model on 4×4 inputs (`dense 4 → square → dense 2`) for tests of the
@@ -729,28 +729,30 @@ export function modelFromJson(bytes: Uint8Array, file?: string): HeModel {
  * @returns nothing
  * @example
  * ```ts
- * import { saveModel, tinyModel } from "./model.ts";
- * await saveModel(`${await Deno.makeTempDir()}/m.json`, tinyModel(1));
+ * import { saveHeModel, tinyModel } from "./model.ts";
+ * const p = `${await Deno.makeTempDir()}/m.json`;
+ * await saveHeModel(p, tinyModel(1));
+ * console.log(JSON.parse(await Deno.readTextFile(p)).format); // "medcrypt-he-model/1"
  * ```
  */
-export async function saveModel(path: string, model: HeModel): Promise<void> {
+export async function saveHeModel(path: string, model: HeModel): Promise<void> {
   await writeFileAtomic(path, modelToJson(model));
 }
 
 /**
- * Reads a model written by {@linkcode saveModel}.
+ * Reads a model written by {@linkcode saveHeModel}.
  *
  * @param path the file
  * @returns the model
  * @example
  * ```ts
- * import { loadModel, saveModel, tinyModel } from "./model.ts";
+ * import { loadHeModel, saveHeModel, tinyModel } from "./model.ts";
  * const p = `${await Deno.makeTempDir()}/m.json`;
- * await saveModel(p, tinyModel(1));
- * console.log((await loadModel(p)).layers.length); // 3
+ * await saveHeModel(p, tinyModel(1));
+ * console.log((await loadHeModel(p)).layers.length); // 3
  * ```
  */
-export async function loadModel(path: string): Promise<HeModel> {
+export async function loadHeModel(path: string): Promise<HeModel> {
   return modelFromJson(await readFileChecked(path), path);
 }
 

@@ -17,7 +17,7 @@
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { HeClient } from "./client.ts";
-import { type HeModel, loadModel } from "./model.ts";
+import { type HeModel, loadHeModel } from "./model.ts";
 import { errorBound } from "./noise.ts";
 import { type HeParams, preset } from "./params.ts";
 import { compile } from "./plan.ts";
@@ -42,7 +42,7 @@ export const SHIPPED_MODEL_PATH: string = fileURLToPath(
  * ```
  */
 export function loadShippedModel(): Promise<HeModel> {
-  return loadModel(SHIPPED_MODEL_PATH);
+  return loadHeModel(SHIPPED_MODEL_PATH);
 }
 
 /** Options of {@linkcode encryptedInference}. */

@@ -80,7 +80,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 }
 
 /** An interval estimate. */
-export interface Interval {
+export interface ConfidenceInterval {
   /** Point estimate. */
   estimate: number;
   /** Lower bound. */
@@ -111,7 +111,7 @@ export function aucDeLong(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
   level = 0.95,
-): Interval {
+): ConfidenceInterval {
   const [m, n] = check(scores, labels);
   const posS: number[] = [], negS: number[] = [];
   for (let i = 0; i < labels.length; i++) (labels[i] === 1 ? posS : negS).push(scores[i]);
@@ -162,7 +162,7 @@ export function aucBootstrap(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
   options: { resamples?: number; level?: number; seed?: number } = {},
-): Interval {
+): ConfidenceInterval {
   check(scores, labels);
   const { resamples = 1000, level = 0.95, seed = 1 } = options;
   const pos: number[] = [], neg: number[] = [];

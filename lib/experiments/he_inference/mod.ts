@@ -23,7 +23,7 @@ import type {
 import { provenance } from "../../core/provenance.ts";
 import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
 import { median } from "../../stats/summary.ts";
-import { type HeModel, loadModel, saveModel, trainHeFriendly } from "../../he/model.ts";
+import { type HeModel, loadHeModel, saveHeModel, trainHeFriendly } from "../../he/model.ts";
 import { preset } from "../../he/params.ts";
 import { loadShippedModel } from "../../he/pipeline.ts";
 import { batchRun, HE_PRESET, heInputs, latencyLoop, singleRun, summaryRow } from "./inference.ts";
@@ -69,7 +69,7 @@ export type HeResult = ExperimentResult<
 export async function reluApproxModel(ctx: ExperimentContext, epochs: number): Promise<HeModel> {
   const cache = `${ctx.cacheDir}/he_relu_approx_seed${ctx.seed}_e${epochs}.json`;
   try {
-    return await loadModel(cache);
+    return await loadHeModel(cache);
   } catch {
     const { initBackend } = await import("../../nn/backend.ts");
     await initBackend();
@@ -80,7 +80,7 @@ export async function reluApproxModel(ctx: ExperimentContext, epochs: number): P
       augment: 1,
     });
     await Deno.mkdir(ctx.cacheDir, { recursive: true });
-    await saveModel(cache, trained.model);
+    await saveHeModel(cache, trained.model);
     return trained.model;
   }
 }
