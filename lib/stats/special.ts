@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { MedCryptError } from "../core/errors.ts";
 
 const LANCZOS = [
   0.99999999999980993,
@@ -150,7 +151,7 @@ export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;
     if (p === 1) return Infinity;
-    throw new RangeError(`normalQuantile: p = ${p} is outside [0, 1]`);
+    throw new MedCryptError("bad-argument", `normalQuantile: p = ${p} is outside [0, 1]`);
   }
   const a = [
     -3.969683028665376e+01,
@@ -270,9 +271,11 @@ export function chiSquareQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return 0;
     if (p === 1) return Infinity;
-    throw new RangeError(`chiSquareQuantile: p = ${p} is outside [0, 1]`);
+    throw new MedCryptError("bad-argument", `chiSquareQuantile: p = ${p} is outside [0, 1]`);
   }
-  if (!(df > 0)) throw new RangeError(`chiSquareQuantile: df = ${df} must be positive`);
+  if (!(df > 0)) {
+    throw new MedCryptError("bad-argument", `chiSquareQuantile: df = ${df} must be positive`);
+  }
   const k = df / 2;
   const upper = p > 0.5;
   // f(x) = CDF(x) − p, computed from the side that avoids cancellation
