@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { allCommands } from "./mod.ts";
- * console.log(allCommands().map((c) => c.name).includes("help"));
+ * console.log(allCommands().map((c) => c.name).includes("help")); // true
  * ```
  * @module
  */

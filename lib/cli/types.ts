@@ -5,7 +5,7 @@
  * ```ts
  * import type { Command } from "./types.ts";
  * const hello: Command = { name: "hello", summary: "say hello", usage: "hello", run: () => Promise.resolve(0) };
- * console.log(hello.name);
+ * console.log(hello.name, await hello.run([])); // "hello" 0
  * ```
  * @module
  */

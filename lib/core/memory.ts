@@ -42,8 +42,12 @@ export function peakRssBytes(): number {
  *   whole process so far
  * @example
  * ```ts
- * import { resetPeakRss } from "./memory.ts";
- * console.log(typeof resetPeakRss() === "boolean"); // true
+ * import { peakRssBytes, resetPeakRss } from "./memory.ts";
+ * if (resetPeakRss()) {
+ *   const start = peakRssBytes();
+ *   const buf = new Uint8Array(64 * 2 ** 20).fill(1); // touch 64 MiB
+ *   console.log(peakRssBytes() - start >= 60 * 2 ** 20, buf.length); // true 67108864
+ * }
  * ```
  */
 export function resetPeakRss(): boolean {

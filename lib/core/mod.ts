@@ -4,7 +4,9 @@
  * @example
  * ```ts
  * import { MedCryptError, Rng, provenance } from "./mod.ts";
- * console.log(new Rng(1).int(10) < 10, provenance().deno.length > 0, typeof MedCryptError);
+ * const e = new MedCryptError("empty", "no pixels", { file: "a.png" });
+ * console.log(new Rng(1).int(10) < 10, provenance().deno.length > 0); // true true
+ * console.log(e.code, e.message); // "empty" "`a.png`: no pixels"
  * ```
  * @module
  */

@@ -10,7 +10,9 @@
  * ```ts
  * import { loadSeal, sealHeapBytes } from "./seal.ts";
  * const seal = await loadSeal();
- * console.log(typeof seal.SEALContext, sealHeapBytes() > 0); // "function" true
+ * // the largest coefficient modulus SEAL allows for N = 4096 at 128-bit security
+ * console.log(seal.CoeffModulus.MaxBitCount(4096, seal.SecLevelType.tc128)); // 109
+ * console.log(sealHeapBytes() > 0); // true
  * ```
  * @module
  */

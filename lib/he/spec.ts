@@ -70,9 +70,15 @@ export function clientSpec(model: HeModel, params: HeParams): ClientSpec {
  * @returns nothing
  * @example
  * ```ts
+ * import type { MedCryptError } from "../core/errors.ts";
  * import { assertDepth } from "./spec.ts";
  * import { PRESETS } from "./params.ts";
- * assertDepth(3, PRESETS["ckks-4096-d3"]); // fine
+ * assertDepth(3, PRESETS["ckks-4096-d3"]); // depth 3 fits: no error
+ * try {
+ *   assertDepth(4, PRESETS["ckks-4096-d3"]);
+ * } catch (e) {
+ *   console.log((e as MedCryptError).code); // "he-model-too-deep"
+ * }
  * ```
  */
 export function assertDepth(depth: number, params: HeParams): void {

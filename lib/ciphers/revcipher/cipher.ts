@@ -162,7 +162,11 @@ export function packQr(header: RevHeader, cipher?: MedImage): Uint8Array {
  * @example
  * ```ts
  * import { unpackQr } from "./cipher.ts";
- * try { unpackQr(new Uint8Array(2)); } catch (e) { console.log((e as Error).message); }
+ * try {
+ *   unpackQr(new Uint8Array(2));
+ * } catch (e) {
+ *   console.log((e as Error).message); // "QR data too short for a header"
+ * }
  * ```
  */
 export function unpackQr(bytes: Uint8Array): QrPackage {

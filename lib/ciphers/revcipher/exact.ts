@@ -308,7 +308,11 @@ export async function encryptExact(
  * import { medImage } from "../../image/types.ts";
  * const m = await initModel(DEFAULT_CONFIG, 1);
  * const { cipher, header } = await encryptExact(medImage(new Uint8Array([1, 2, 3, 4]), 2, 2), "k", m);
- * try { await decryptExact(cipher, header, "K", m); } catch (e) { console.log((e as Error).message); }
+ * try {
+ *   await decryptExact(cipher, header, "K", m);
+ * } catch (e) {
+ *   console.log((e as Error).message); // "wrong key: the key check value in the header does not match"
+ * }
  * ```
  */
 export async function decryptExact(

@@ -58,8 +58,14 @@ export interface RevHeader {
  * @returns its compact JSON bytes
  * @example
  * ```ts
- * import { encodeHeader } from "./header.ts";
- * console.log(typeof encodeHeader);
+ * import { encodeHeader, type RevHeader } from "./header.ts";
+ * const h: RevHeader = {
+ *   scheme: "revcipher/v1", variant: "exact", width: 3, height: 3, bitDepth: 8,
+ *   cipherWidth: 4, cipherHeight: 4, cipherBits: 8, imageHash: "00".repeat(32),
+ *   check: "00".repeat(8), model: "0".repeat(16),
+ * };
+ * const text = new TextDecoder().decode(encodeHeader(h));
+ * console.log(text.startsWith('{"scheme":"revcipher/v1","variant":"exact","width":3')); // true
  * ```
  */
 export function encodeHeader(h: RevHeader): Uint8Array {
@@ -82,7 +88,11 @@ const isDim = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as
  * @example
  * ```ts
  * import { decodeHeader } from "./header.ts";
- * try { decodeHeader(new TextEncoder().encode("{}")); } catch (e) { console.log((e as Error).message); }
+ * try {
+ *   decodeHeader(new TextEncoder().encode("{}"));
+ * } catch (e) {
+ *   console.log((e as Error).message); // "cipher header: scheme 'undefined' is not revcipher/v1"
+ * }
  * ```
  */
 export function decodeHeader(bytes: Uint8Array): RevHeader {
@@ -142,8 +152,22 @@ export function decodeHeader(bytes: Uint8Array): RevHeader {
  * @returns nothing; throws a `MedCryptError` saying what does not match
  * @example
  * ```ts
- * import { checkCipherAgainstHeader } from "./header.ts";
- * console.log(typeof checkCipherAgainstHeader);
+ * import type { MedCryptError } from "../../core/errors.ts";
+ * import { medImage } from "../../image/types.ts";
+ * import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
+ * import { DEFAULT_CONFIG, initModel } from "./model.ts";
+ * const model = await initModel(DEFAULT_CONFIG, 1);
+ * const header: RevHeader = {
+ *   scheme: "revcipher/v1", variant: "exact", width: 3, height: 3, bitDepth: 8,
+ *   cipherWidth: 4, cipherHeight: 4, cipherBits: 8, imageHash: "00".repeat(32),
+ *   check: "00".repeat(8), model: model.id,
+ * };
+ * checkCipherAgainstHeader(medImage(new Uint8Array(16), 4, 4), header, model); // matches: no error
+ * try {
+ *   checkCipherAgainstHeader(medImage(new Uint8Array(4), 2, 2), header, model);
+ * } catch (e) {
+ *   console.log((e as MedCryptError).code); // "bad-shape"
+ * }
  * ```
  */
 export function checkCipherAgainstHeader(

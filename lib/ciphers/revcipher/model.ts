@@ -285,7 +285,11 @@ export async function saveRevCipherModel(dir: string, model: RevCipherModel): Pr
  * @example
  * ```ts
  * import { loadRevCipherModel } from "./model.ts";
- * try { await loadRevCipherModel("/nonexistent"); } catch (e) { console.log((e as Error).message.includes("model.json")); }
+ * try {
+ *   await loadRevCipherModel("/nonexistent");
+ * } catch (e) {
+ *   console.log((e as Error).message.includes("model.json")); // true
+ * }
  * ```
  */
 export async function loadRevCipherModel(dir: string): Promise<RevCipherModel> {
