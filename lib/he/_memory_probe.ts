@@ -5,14 +5,15 @@
  * 50 latency-mode queries of one image (1,050 in all), after a warm-up of 60 batch and 20
  * latency-mode queries.
  *
- * What was found (issue 4): there is no per-inference leak outside the SEAL heap. Probing each
- * step alone (encrypt, evaluate, decrypt; 1,000 calls each, full GC before every reading) shows
- * V8's used heap and external memory constant and RSS rising once, during roughly the first 250
- * calls, then flat. That step is warm-up — JIT tiers and glibc malloc raising its dynamic mmap
- * threshold after the first large freed buffers (serialized ciphertexts are 100–400 KiB), after
- * which such buffers come from the brk heap and its high-water mark stays mapped; with
- * `MALLOC_MMAP_THRESHOLD_=65536` the step disappears. The old probe warmed up with 10 queries and
- * so measured the step (16–27 %); after 60 it measures growth from there on (< 1 %).
+ * Why the warm-up is this long: there is no per-inference leak outside the SEAL heap, but RSS
+ * rises once, during roughly the first 250 calls of each step (encrypt, evaluate, decrypt probed
+ * alone, 1,000 calls each, full GC before every reading), while V8's used heap and external
+ * memory stay constant. That step is warm-up — JIT tiers and glibc malloc raising its dynamic
+ * mmap threshold after the first large freed buffers (serialized ciphertexts are 100–400 KiB),
+ * after which such buffers come from the brk heap and its high-water mark stays mapped; with
+ * `MALLOC_MMAP_THRESHOLD_=65536` the step disappears. A warm-up of 10 queries would still include
+ * the step (16–27 % RSS growth); after 60 the probe measures only the growth per inference from
+ * there on (< 1 %).
  *
  * @module
  */

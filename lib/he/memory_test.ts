@@ -3,9 +3,9 @@ import { PRESETS, sealHeapBytes } from "./mod.ts";
 import { loadSeal } from "./seal.ts";
 import { makeContext } from "./params.ts";
 
-// 1,000 encrypted inferences (see `_memory_probe.ts`, which also says what the earlier 16–27 % RSS
-// growth was: a one-time warm-up step, not a leak); the full CNN's 1,000-inference latency-mode
-// run (with its RSS/heap curve) is in `deno task reproduce --only he --full`.
+// 1,000 encrypted inferences (see `_memory_probe.ts`, which also explains why it warms up first:
+// the first ~250 calls raise RSS once, a warm-up step, not a leak); the full CNN's 1,000-inference
+// latency-mode run (with its RSS/heap curve) is in `deno task reproduce --only he --full`.
 Deno.test(
   "he: memory stays flat over 1,000 encrypted inferences (RSS growth < 10%, WASM heap constant)",
   async () => {

@@ -52,9 +52,9 @@ export interface InferenceOptions {
   /** `"single"` (one image per ciphertext group, default) or `"batch"` (one image per slot). */
   mode?: "single" | "batch";
   /**
-   * Web Workers (default 1 = this thread). Batch mode: stage A split over all of them; single
-   * mode: each image split over two (same result ciphertext; on this shared 2-core machine it was
-   * not faster than one thread, see `_compare_latency.ts`).
+   * Web Workers for the batch mode (default 1 = this thread): stage A is split over all of them.
+   * The single mode always runs in this thread (splitting one image costs more in ciphertext
+   * exchange than it saves).
    */
   workers?: number;
   /** Query compression (default `"none"`: zstd shrinks a query by ~1.7× but costs ~30 ms per ciphertext). */

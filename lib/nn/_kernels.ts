@@ -10,7 +10,8 @@
  * - `Conv2DBackpropFilter` = `Conv2D` treating the batch as channels: input `x` transposed to
  *   `[CI, H, W, B]`, filter `dy` transposed to `[OH, OW, B, CO]`, dilation = the forward stride;
  *   the `[CI, KH, KW, CO]` result transposed back (variant `"conv"`); or im2col + `BatchMatMul`
- *   (`"im2col"`); or the Conv3D adapter used before (`"adapter"`, the benchmark baseline).
+ *   (`"im2col"`); or an adapter onto the wasm `Conv3DBackpropFilterV2` kernel (`"adapter"`, kept
+ *   as the benchmark baseline).
  * - depthwise backprops through `DepthwiseConv2dNative`, strided slices, products and sums.
  * - `Einsum` and `UnsortedSegmentSum` (the gradient of `gather`) run the cpu backend's kernel on
  *   copied data.
@@ -263,7 +264,7 @@ function conv2dBackpropFilterIm2col(
   return dw;
 }
 
-/** `dW` of conv2d via the wasm `Conv3DBackpropFilterV2` kernel (the earlier adapter; baseline). */
+/** `dW` of conv2d via the wasm `Conv3DBackpropFilterV2` kernel (variant `"adapter"`, the baseline). */
 function conv2dBackpropFilterAdapter(
   b: BackendWasm,
   x: Info,

@@ -8,7 +8,9 @@
  *    does not have the image.
  * 2. `S = SHA-256("medcrypt/chaos/v1" ‖ H ‖ userKey)` — the key seed ({@linkcode deriveChaosKey}).
  * 3. For each named stream (e.g. `"round0/part1"`) and each map j = 0..3:
- *    `B = SHA-256(S ‖ label ‖ j ‖ counter)`; `x0 = (B[0..6] as 52-bit integer + 0.5) / 2^52`,
+ *    `B = SHA-256(S ‖ label ‖ 0x00 ‖ j ‖ counter)` (`j` and `counter` one byte each);
+ *    `x0 = (N mod 2^52 + 0.5) / 2^52` with `N` = `B[0..6]` as a big-endian integer rounded to
+ *    float64 (`revcipher/SPEC.md` §4.5);
  *    `r = 3.99 + 0.01·(B[7..11] as 40-bit integer) / 2^40` ∈ [3.99, 4.0); burn-in
  *    `1000 + B[12]` iterations. If the orbit's Lyapunov exponent estimated over 2,000 iterations
  *    is below 0.55 (a periodic window, or an orbit trapped on a short float64 cycle) the counter is
@@ -235,7 +237,8 @@ export class ChaosStream {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
-      // 53-bit draw from two words keeps the modulo bias below 2^-30 for n ≤ 2^23
+      // u = fl(hi·2^32 + lo)/2^64 from two words (53 significant bits after rounding) keeps the
+      // bias of j below 2^-30 for n ≤ 2^23
       const u = (this.nextWord() * TWO32 + this.nextWord()) / (TWO32 * TWO32);
       const j = Math.floor(u * (i + 1));
       const t = p[i];
