@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { MedCryptError } from "../core/errors.ts";
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
 import type { ChunkEngine } from "./_engine.ts";
 import {
@@ -302,7 +303,9 @@ class OpensslEngine implements ChunkEngine {
     const [inSize, outSize] = op === "seal"
       ? [sizes.plain, sizes.cipher]
       : [sizes.cipher, sizes.plain];
-    if (src.length < inSize || dst.length < outSize) throw new Error("engine: buffer too small");
+    if (src.length < inSize || dst.length < outSize) {
+      throw new MedCryptError("internal", "engine: the buffers are smaller than the chunk run");
+    }
     const srcPtr = Deno.UnsafePointer.of(src), dstPtr = Deno.UnsafePointer.of(dst);
     if (run.count < MIN_PARALLEL_CHUNKS || this.#threads <= 1) {
       return op === "seal"
@@ -339,7 +342,9 @@ class OpensslEngine implements ChunkEngine {
       ctl.close();
       this.#scheduleIdle();
     }
-    if (ctl.errored()) throw new Error("OpenSSL worker failed during the job");
+    if (ctl.errored()) {
+      throw new MedCryptError("backend-failed", "an OpenSSL worker failed during the job");
+    }
     return ctl.failed();
   }
 

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { MedCryptError } from "../core/errors.ts";
 import type { ChunkEngine } from "./_engine.ts";
 import { chunkCount, type ChunkRun, runSizes } from "./_layout.ts";
 import { payloadKeys } from "./_header.ts";
@@ -89,9 +90,19 @@ export async function payloadThroughput(
   const back = new Uint8Array(sz.plain);
   const e = await timeIt(() => impl.engine.seal(keys, C, run, pt, ct), budgetMs);
   const d = await timeIt(async () => {
-    if ((await impl.engine.open(keys, C, run, ct, back)) >= 0) throw new Error("verify failed");
+    if ((await impl.engine.open(keys, C, run, ct, back)) >= 0) {
+      throw new MedCryptError(
+        "round-trip-failed",
+        `${impl.name}: its own chunks failed verification`,
+      );
+    }
   }, budgetMs);
-  if (back[4096] !== pt[4096]) throw new Error("round trip failed");
+  if (back[4096] !== pt[4096]) {
+    throw new MedCryptError(
+      "round-trip-failed",
+      `${impl.name}: decryption did not give back the plaintext`,
+    );
+  }
   return { encrypt: bytes / e, decrypt: bytes / d };
 }
 

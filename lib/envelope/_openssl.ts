@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { MedCryptError } from "../core/errors.ts";
 import {
   chunkCipherLen,
   type ChunkRun,
@@ -140,7 +141,7 @@ export class Libcrypto {
       !enc || !dec || L.EVP_CipherInit_ex(enc, cipher, null, keyPtr, ivp, 1) !== 1 ||
       L.EVP_CipherInit_ex(dec, cipher, null, keyPtr, ivp, 0) !== 1
     ) {
-      throw new Error("OpenSSL: cipher initialisation failed");
+      throw new MedCryptError("backend-failed", "OpenSSL: cipher initialisation failed");
     }
     let hIv: Ptr = null, hMac: Ptr = null;
     if (keys.suite === 2) {
@@ -150,7 +151,7 @@ export class Libcrypto {
       if (
         L.HMAC_Init_ex(hIv, Deno.UnsafePointer.of(keys.ivKey!), 32, md, null) !== 1 ||
         L.HMAC_Init_ex(hMac, Deno.UnsafePointer.of(keys.macKey!), 32, md, null) !== 1
-      ) throw new Error("OpenSSL: HMAC initialisation failed");
+      ) throw new MedCryptError("backend-failed", "OpenSSL: HMAC initialisation failed");
     }
     const s: KeyState = { id: keys.id, enc, dec, hIv, hMac };
     this.#states.push(s);

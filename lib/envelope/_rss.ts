@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { MedCryptError } from "../core/errors.ts";
 import { TESTDATA } from "./_test_util.ts";
 
 /** Result of {@linkcode peakRssOfStreaming}. */
@@ -54,7 +55,12 @@ async function child(args: string[]): Promise<{ secs: number; hwmKB: number }> {
     env: { MEDCRYPT_QUIET: "1" },
   }).output();
   const d = new TextDecoder();
-  if (!out.success) throw new Error(`child failed: ${d.decode(out.stderr)}`);
+  if (!out.success) {
+    throw new MedCryptError(
+      "backend-failed",
+      `the measuring child process failed: ${d.decode(out.stderr)}`,
+    );
+  }
   return JSON.parse(d.decode(out.stdout).trim().split("\n").pop()!);
 }
 

@@ -21,6 +21,7 @@ import {
   randomBytes,
   scryptSync,
 } from "node:crypto";
+import { toHex } from "../core/bytes.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked } from "../core/fs.ts";
 
@@ -71,10 +72,6 @@ export const SCRYPT_PARAMS = { N: 2 ** 14, r: 8, p: 2 } as const;
 
 const OAEP = { name: "RSA-OAEP", hash: "SHA-256" } as const;
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * @param fingerprint a full hex fingerprint
  * @returns the short display form `SHA256:` + first 16 hex digits
@@ -98,7 +95,7 @@ export function shortFingerprint(fingerprint: string): string {
  * ```
  */
 export async function fingerprintOf(spki: Uint8Array): Promise<string> {
-  return hex(
+  return toHex(
     new Uint8Array(await crypto.subtle.digest("SHA-256", spki as Uint8Array<ArrayBuffer>)),
   );
 }
