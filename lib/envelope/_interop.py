@@ -8,7 +8,9 @@ Usage (Debian's Python: /usr/bin/python3; needs python3-pycryptodome):
   _interop.py encrypt --to PUB.pem [--to ...] --in FILE --out FILE.mce [--suite 1|2] [--exp 16]
                       [--meta JSON] [--clear-meta] [--file-key HEX --nonce HEX]
   _interop.py check-vectors VECTORS.json
-Exit status 0 on success, 1 with a one-line message on failure.
+  _interop.py check-negative NEGATIVE.json
+Exit status 0 on success, 1 with a one-line message `interop: CODE: detail` on failure; CODE
+names the rule broken, with the same words as the TypeScript reader's error codes.
 """
 import argparse
 import hashlib
@@ -36,7 +38,24 @@ RSA_TYPE = b"RSA-OAEP-SHA256"
 
 
 class Fail(Exception):
-    pass
+    def __init__(self, code, detail):
+        super().__init__("%s: %s" % (code, detail))
+        self.code = code
+
+
+def _no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def parse_metadata(raw, where):
+    """Metadata is UTF-8 JSON text (no byte order mark) whose value is an object (SPEC.md 5)."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except ValueError:  # includes UnicodeDecodeError and a leading BOM
+        raise Fail("bad-metadata", "the %s metadata is not UTF-8 JSON text" % where)
+    if not isinstance(value, dict):
+        raise Fail("bad-metadata", "the %s metadata is not a JSON object" % where)
+    return value
 
 
 def hkdf(ikm, salt, info):
@@ -83,20 +102,32 @@ def seal_chunk(suite, keys, i, last, pt):
 
 
 def open_chunk(suite, keys, i, last, ct):
+    """Returns the plaintext of chunk i, or None if it fails authentication or padding."""
     n = nonce(i, last)
     if suite == 1:
         try:
             return AES.new(keys["key"], AES.MODE_GCM, nonce=n).decrypt_and_verify(ct[:-16], ct[-16:])
         except ValueError:
-            raise Fail("chunk %d failed authentication" % i)
+            return None
     c, tag = ct[:-32], ct[-32:]
     if not std_hmac.compare_digest(hmac(keys["mac"], n, c), tag):
-        raise Fail("chunk %d failed authentication" % i)
+        return None
     iv = hmac(keys["iv"], n)[:16]
     try:
         return unpad(AES.new(keys["enc"], AES.MODE_CBC, iv=iv).decrypt(c), 16)
     except ValueError:
-        raise Fail("chunk %d has bad padding" % i)
+        return None
+
+
+def chunk_failure(suite, keys, i, n, ct):
+    """Says why chunk i failed: it belongs at another position, the final flag was moved, or
+    it was altered."""
+    for j in range(n):
+        if j != i and open_chunk(suite, keys, j, j == n - 1, ct) is not None:
+            return Fail("chunk-reordered", "chunk %d is chunk %d of the stream" % (i, j))
+    if open_chunk(suite, keys, i, i != n - 1, ct) is not None:
+        return Fail("chunk-final-flag", "chunk %d of %d has the wrong final flag" % (i, n))
+    return Fail("chunk-altered", "chunk %d failed authentication" % i)
 
 
 def build_payload(suite, keys, exp, P):
@@ -109,13 +140,15 @@ def build_payload(suite, keys, exp, P):
 def encrypt(pubs, content, suite=1, exp=16, meta=None, clear_meta=False, K=None, N=None):
     K = K or os.urandom(32)
     N = N or os.urandom(16)
+    if meta is not None and not isinstance(meta, dict):
+        raise Fail("bad-metadata", "the metadata must be a JSON object")
     inner = json.dumps(meta).encode() if meta is not None and not clear_meta else b""
     P = struct.pack(">I", len(inner)) + inner + content
     h = MAGIC + bytes([1, suite, exp, 1 if (clear_meta and meta is not None) else 0])
     h += struct.pack(">Q", len(P)) + N + struct.pack(">H", len(pubs))
     for pub in pubs:
         if pub.size_in_bits() < 2048:
-            raise Fail("RSA key under 2048 bits")
+            raise Fail("weak-key", "RSA key under 2048 bits")
         body = spki_fingerprint(pub) + PKCS1_OAEP.new(pub, hashAlgo=SHA256).encrypt(K)
         h += bytes([len(RSA_TYPE)]) + RSA_TYPE + struct.pack(">H", len(body)) + body
     if clear_meta and meta is not None:
@@ -126,77 +159,116 @@ def encrypt(pubs, content, suite=1, exp=16, meta=None, clear_meta=False, K=None,
 
 
 def parse_header(data):
+    """Parses the header and checks every rule that needs no key (SPEC.md 3, 4)."""
     if len(data) == 0:
-        raise Fail("empty file")
-    if data[:8] != MAGIC:
-        raise Fail("not an envelope")
-    if len(data) < 38:
-        raise Fail("truncated header")
+        raise Fail("empty-file", "the file is empty")
+    if data[:8] != MAGIC[:len(data)]:
+        raise Fail("not-envelope", "not an envelope (magic bytes missing)")
+
+    def need(k):
+        if k > len(data):
+            raise Fail("truncated", "the file ends inside the header (%d bytes)" % len(data))
+
+    need(38)
     version, suite, exp, flags = data[8], data[9], data[10], data[11]
     if version != 1:
-        raise Fail("unsupported version %d" % version)
-    if suite not in (1, 2) or not 10 <= exp <= 24 or flags & 0xFE:
-        raise Fail("malformed header")
+        raise Fail("unsupported-version", "unsupported version %d" % version)
+    if suite not in (1, 2):
+        raise Fail("malformed-header", "unknown suite %d" % suite)
+    if not 10 <= exp <= 24:
+        raise Fail("malformed-header", "chunk exponent %d out of range" % exp)
+    if flags & 0xFE:
+        raise Fail("malformed-header", "reserved flag bits set (0x%02x)" % flags)
     (L,) = struct.unpack(">Q", data[12:20])
     N = data[20:36]
     (r,) = struct.unpack(">H", data[36:38])
-    if L < 4 or not 1 <= r <= 1024:
-        raise Fail("malformed header")
+    if L < 4:
+        raise Fail("malformed-header", "plaintext length %d below 4" % L)
+    if not 1 <= r <= 1024:
+        raise Fail("malformed-header", "recipient count %d" % r)
     o = 38
     stanzas = []
-    for _ in range(r):
+    seen = set()
+    for i in range(r):
+        need(o + 1)
         t = data[o]
+        need(o + 3 + t)
         typ = data[o + 1:o + 1 + t]
         (b,) = struct.unpack(">H", data[o + 1 + t:o + 3 + t])
-        stanzas.append((typ, data[o + 3 + t:o + 3 + t + b]))
+        need(o + 3 + t + b)
+        body = data[o + 3 + t:o + 3 + t + b]
+        if typ == RSA_TYPE:
+            if b < 32 + 256:
+                raise Fail("malformed-header", "stanza %d: %d-byte RSA body" % (i, b))
+            if body[:32] in seen:
+                raise Fail("duplicate-recipient", "stanza %d repeats a fingerprint" % i)
+            seen.add(body[:32])
+        stanzas.append((typ, body))
         o += 3 + t + b
     clear = None
     if flags & 1:
+        need(o + 4)
         (m,) = struct.unpack(">I", data[o:o + 4])
-        clear = json.loads(data[o + 4:o + 4 + m].decode())
+        need(o + 4 + m)
+        clear = data[o + 4:o + 4 + m]
         o += 4 + m
-    if o + 32 > len(data):
-        raise Fail("truncated header")
+    need(o + 32)
     return dict(suite=suite, exp=exp, L=L, N=N, stanzas=stanzas, clear=clear, mac_at=o)
 
 
 def decrypt(priv, data):
+    if priv.size_in_bits() < 2048:
+        raise Fail("weak-key", "RSA key under 2048 bits")
     h = parse_header(data)
     fp = spki_fingerprint(priv.public_key())
+    k = (priv.size_in_bits() + 7) // 8
     K = None
     for typ, body in h["stanzas"]:
         if typ == RSA_TYPE and body[:32] == fp:
             try:
+                if len(body) != 32 + k:
+                    raise ValueError
                 K = PKCS1_OAEP.new(priv, hashAlgo=SHA256).decrypt(body[32:])
             except ValueError:
-                raise Fail("stanza for this key does not unwrap")
-    if K is None or len(K) != 32:
-        raise Fail("no recipient stanza for this key")
+                raise Fail("stanza-altered", "the stanza for this key does not unwrap")
+            if len(K) != 32:
+                raise Fail("stanza-altered", "the stanza for this key holds a %d-byte key" % len(K))
+            break
+    if K is None:
+        raise Fail("wrong-key", "no recipient stanza for this key")
     o = h["mac_at"]
     mac = hmac(hkdf(K, b"", "medcrypt/v1 header"), data[:o])
     if not std_hmac.compare_digest(mac, data[o:o + 32]):
-        raise Fail("header MAC mismatch")
+        raise Fail("header-altered", "header MAC mismatch")
     suite, C, L = h["suite"], 1 << h["exp"], h["L"]
-    n = max(1, -(-L // C))
+    n = -(-L // C)
     expected = o + 32 + (n - 1) * ct_len(suite, C) + ct_len(suite, L - (n - 1) * C)
     if len(data) < expected:
-        raise Fail("truncated: %d of %d bytes" % (len(data), expected))
+        raise Fail("truncated", "%d of %d bytes" % (len(data), expected))
     if len(data) > expected:
-        raise Fail("%d bytes appended" % (len(data) - expected))
+        raise Fail("trailing-data", "%d bytes after the final chunk" % (len(data) - expected))
+    clear = parse_metadata(h["clear"], "clear") if h["clear"] is not None else None
     keys = payload_keys(suite, K, h["N"])
     pos = o + 32
     parts = []
     for i in range(n):
         p = C if i < n - 1 else L - (n - 1) * C
         c = ct_len(suite, p)
-        pt = open_chunk(suite, keys, i, i == n - 1, data[pos:pos + c])
+        ct = data[pos:pos + c]
+        pt = open_chunk(suite, keys, i, i == n - 1, ct)
+        if pt is None:
+            raise chunk_failure(suite, keys, i, n, ct)
         if len(pt) != p:
-            raise Fail("chunk %d has the wrong length" % i)
+            raise Fail("chunk-altered", "chunk %d has the wrong length" % i)
         parts.append(pt)
         pos += c
     P = b"".join(parts)
     (m,) = struct.unpack(">I", P[:4])
-    meta = json.loads(P[4:4 + m].decode()) if m else h["clear"]
+    if 4 + m > L:
+        raise Fail("bad-metadata", "the metadata record is longer than the payload")
+    if m and clear is not None:
+        raise Fail("bad-metadata", "metadata is both in clear and encrypted")
+    meta = parse_metadata(P[4:4 + m], "encrypted") if m else clear
     return P[4 + m:], meta, P
 
 
@@ -208,15 +280,32 @@ def check_vectors(path):
         data = open(os.path.join(base, v["file"]), "rb").read()
         content, meta, P = decrypt(priv, data)
         if hashlib.sha256(content).hexdigest() != v["contentSha256"]:
-            raise Fail("%s: content differs" % v["file"])
+            raise Fail("vector", "%s: content differs" % v["file"])
         if meta != v.get("metadata"):
-            raise Fail("%s: metadata differs" % v["file"])
+            raise Fail("vector", "%s: metadata differs" % v["file"])
         # the payload is deterministic given K and N: rebuild it and compare byte for byte
         K, N = bytes.fromhex(v["fileKey"]), bytes.fromhex(v["nonce"])
         payload = build_payload(v["suite"], payload_keys(v["suite"], K, N), v["exponent"], P)
         if payload != data[v["headerBytes"]:]:
-            raise Fail("%s: payload differs from the one rebuilt from K and N" % v["file"])
+            raise Fail("vector", "%s: payload differs from the one rebuilt from K and N" % v["file"])
     print("ok %d vectors" % len(vectors["vectors"]))
+
+
+def check_negative(path):
+    """Every negative vector must be rejected, with the code its index states."""
+    base = os.path.dirname(path)
+    vectors = json.load(open(path))
+    priv = RSA.import_key(open(os.path.join(base, vectors["privateKey"])).read())
+    for v in vectors["vectors"]:
+        data = open(os.path.join(base, v["file"]), "rb").read()
+        try:
+            decrypt(priv, data)
+        except Fail as err:
+            if err.code != v["code"]:
+                raise Fail("vector", "%s: rejected as %s, expected %s" % (v["file"], err, v["code"]))
+            continue
+        raise Fail("vector", "%s: accepted, expected %s" % (v["file"], v["code"]))
+    print("ok %d rejected" % len(vectors["vectors"]))
 
 
 def main():
@@ -241,6 +330,8 @@ def main():
     e.add_argument("--nonce")
     c = sub.add_parser("check-vectors")
     c.add_argument("path")
+    c = sub.add_parser("check-negative")
+    c.add_argument("path")
     a = ap.parse_args()
     try:
         if a.cmd == "probe":
@@ -258,8 +349,10 @@ def main():
             N = bytes.fromhex(a.nonce) if a.nonce else None
             out = encrypt(pubs, open(a.inp, "rb").read(), a.suite, a.exp, meta, a.clear_meta, K, N)
             open(a.out, "wb").write(out)
-        else:
+        elif a.cmd == "check-vectors":
             check_vectors(a.path)
+        else:
+            check_negative(a.path)
     except Fail as err:
         print("interop: %s" % err, file=sys.stderr)
         sys.exit(1)

@@ -62,7 +62,7 @@ envTest("interop: TypeScript encrypts → independent Python (PyCryptodome) decr
     `${dir}/o`,
   ]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /chunk 2 failed authentication/);
+  assert.match(r.stderr, /^interop: chunk-altered: chunk 2 failed authentication\n$/);
 }, skip !== undefined);
 
 envTest("interop: independent Python (PyCryptodome) encrypts → TypeScript decrypts", async () => {
@@ -96,3 +96,33 @@ envTest("interop: independent Python (PyCryptodome) encrypts → TypeScript decr
     }
   }
 }, skip !== undefined);
+
+envTest(
+  "interop: independent Python (PyCryptodome) rejects every negative vector with its code",
+  async () => {
+    const { vectors } = JSON.parse(await Deno.readTextFile(`${TESTDATA}negative.json`)) as {
+      vectors: { file: string; code: string }[];
+    };
+    const out = runPython(["check-negative", `${TESTDATA}negative.json`]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), `ok ${vectors.length} rejected`);
+    // and its `decrypt` command fails with a one-line message and writes nothing
+    const dir = await Deno.makeTempDir();
+    for (const v of vectors) {
+      const r = runPython([
+        "decrypt",
+        "--key",
+        `${TESTDATA}private.pem`,
+        "--in",
+        `${TESTDATA}${v.file}`,
+        "--out",
+        `${dir}/out`,
+      ]);
+      assert.equal(r.code, 1, `${v.file}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^interop: ${v.code}: [^\\n]+\\n$`), v.file);
+      assert.deepEqual([...Deno.readDirSync(dir)], [], `${v.file}: Python left output`);
+    }
+    await Deno.remove(dir);
+  },
+  skip !== undefined,
+);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decrypt, encrypt, inspect, type Metadata } from "./envelope.ts";
+import { MedCryptError } from "../core/errors.ts";
+import { decrypt, decryptFile, encrypt, inspect, type Metadata } from "./envelope.ts";
 import { availableEngines } from "./engines.ts";
 import { aliceKeys, envTest, TESTDATA } from "./_test_util.ts";
 import { pythonSkipReason, runPython } from "./_python.ts";
@@ -64,3 +65,42 @@ Deno.test({
     assert.equal(out.stdout.trim(), "ok 5 vectors");
   },
 });
+
+interface NegativeVector {
+  file: string;
+  base: string;
+  description: string;
+  rule: string;
+  code: string;
+  sha256: string;
+}
+const negative = JSON.parse(await Deno.readTextFile(`${TESTDATA}negative.json`)) as {
+  vectors: NegativeVector[];
+};
+
+envTest(
+  "negative vectors: decrypt and decryptFile reject each with its MedCryptError code and leave no output",
+  async () => {
+    const { privateKey } = await aliceKeys();
+    assert.equal(negative.vectors.length, 11);
+    const dir = await Deno.makeTempDir();
+    for (const v of negative.vectors) {
+      const path = `${TESTDATA}${v.file}`;
+      const env = await Deno.readFile(path);
+      assert.equal(hex(await crypto.subtle.digest("SHA-256", env)), v.sha256, v.file);
+      const expected = (e: unknown) => {
+        assert.ok(e instanceof MedCryptError, `${v.file}: ${e}`);
+        assert.equal(e.code, v.code, `${v.file}: ${e.message}`);
+        assert.ok(e.message.startsWith(`\`${v.file}\`: `), e.message);
+        return true;
+      };
+      for (const engine of availableEngines()) {
+        await assert.rejects(decrypt(env, privateKey, { engine, file: v.file }), expected);
+      }
+      const out = `${dir}/${v.file}.out`;
+      await assert.rejects(decryptFile(path, out, privateKey, { file: v.file }), expected);
+      assert.deepEqual([...Deno.readDirSync(dir)], [], `${v.file}: decryptFile left output`);
+    }
+    await Deno.remove(dir);
+  },
+);
