@@ -48,7 +48,7 @@ def _no_constant(name):
 
 
 def parse_metadata(raw, where):
-    """Metadata is UTF-8 JSON text (no byte order mark) whose value is an object (SPEC.md 5)."""
+    """Metadata is UTF-8 JSON text (no byte order mark) whose value is an object (SPEC.md 7)."""
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except ValueError:  # includes UnicodeDecodeError and a leading BOM

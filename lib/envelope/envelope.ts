@@ -48,7 +48,7 @@ import { type PrivateKey, type PublicKey, shortFingerprint } from "./keys.ts";
 /** The payload ciphers: GCM (default) or the paper's CBC variant with encrypt-then-MAC. */
 export type CipherSuite = "aes-256-gcm" | "aes-256-cbc-hmac-sha256";
 
-/** Free-form metadata carried with the content: a JSON object (SPEC.md §5). */
+/** Free-form metadata carried with the content: a JSON object (SPEC.md §7). */
 export type Metadata = Record<string, unknown>;
 
 /** Options of {@linkcode encrypt} and {@linkcode encryptFile}. */
@@ -133,7 +133,7 @@ const SUITE_NAMES: Record<SuiteId, CipherSuite> = {
   2: "aes-256-cbc-hmac-sha256",
 };
 const te = new TextEncoder();
-/** Strict UTF-8 that keeps a byte order mark, so that JSON.parse rejects it (SPEC.md §5). */
+/** Strict UTF-8 that keeps a byte order mark, so that JSON.parse rejects it (SPEC.md §7). */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ab = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>;
 
@@ -183,7 +183,7 @@ function metadataJson(m: unknown, file?: string): string {
   return json!;
 }
 
-/** Reads stored metadata: strict UTF-8 JSON text whose value is an object (SPEC.md §5). */
+/** Reads stored metadata: strict UTF-8 JSON text whose value is an object (SPEC.md §7). */
 function parseMetadata(bytes: Uint8Array, where: "clear" | "encrypted", file?: string): Metadata {
   let value: unknown;
   try {
@@ -430,7 +430,7 @@ function sizeError(info: EnvelopeInfo, file?: string): MedCryptError | null {
 }
 
 /**
- * The key part of the decryption procedure (SPEC.md §7 steps 2–5): unwraps the file key from this
+ * The key part of the decryption procedure (SPEC.md §8 steps 2–5): unwraps the file key from this
  * identity's stanza, verifies the header MAC, checks the file size and the clear metadata.
  *
  * @param bytes the file's first bytes, holding at least the whole header
@@ -585,7 +585,7 @@ interface ContentSink {
 }
 
 /**
- * The payload part of the decryption procedure (SPEC.md §7 steps 6–7), shared by
+ * The payload part of the decryption procedure (SPEC.md §8 steps 6–7), shared by
  * {@linkcode decrypt} and {@linkcode decryptFile}: verifies and decrypts every chunk with its
  * position and final flag, splits the stream plaintext into the metadata record and the content,
  * and hands the content to `sink`.

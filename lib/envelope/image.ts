@@ -31,7 +31,7 @@ import type { PrivateKey, PublicKey } from "./keys.ts";
 
 /**
  * @param img an image
- * @returns the metadata record that describes it (SPEC.md §5)
+ * @returns the metadata record that describes it (SPEC.md §7)
  * @example
  * ```ts
  * import { imageMetadata } from "./image.ts";

@@ -67,7 +67,7 @@ export interface KeyPair {
   privateKey: PrivateKey;
 }
 
-/** scrypt parameters used to seal private keys (SPEC.md §8). */
+/** scrypt parameters used to seal private keys (SPEC.md §9). */
 export const SCRYPT_PARAMS = { N: 2 ** 14, r: 8, p: 2 } as const;
 
 const OAEP = { name: "RSA-OAEP", hash: "SHA-256" } as const;

@@ -104,3 +104,10 @@ envTest(
     await Deno.remove(dir);
   },
 );
+
+Deno.test("SPEC.md §10 lists every negative vector with the code of negative.json", async () => {
+  const spec = await Deno.readTextFile(new URL("./SPEC.md", import.meta.url));
+  const rows = [...spec.matchAll(/^\| `(neg-[a-z-]+)` +\| [^|]+\| `([a-z-]+)` +\|$/gm)]
+    .map((m) => [`${m[1]}.mce`, m[2]]);
+  assert.deepEqual(rows, negative.vectors.map((v) => [v.file, v.code]));
+});

@@ -1,5 +1,5 @@
 /**
- * Writes the envelope test vectors of `lib/envelope/testdata/` (SPEC.md §9).
+ * Writes the envelope test vectors of `lib/envelope/testdata/` (SPEC.md §10).
  *
  * - `deno run -A tasks/tools/make_envelope_vectors.ts` writes the negative vectors `neg-*.mce`
  *   and `negative.json`, derived from the committed positive vector `vec-gcm-3chunks.mce` and its
