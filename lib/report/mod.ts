@@ -119,6 +119,11 @@ export async function writeExperimentResult(
           figures.map((f) => [f.name, f.figure.provenance ?? null]),
         ),
         tables: Object.values(result.tables).map((t) => t.name),
+        randomised: Object.fromEntries(
+          Object.values(result.tables).filter((t) => t.randomised?.length).map((
+            t,
+          ) => [t.name, t.randomised]),
+        ),
       },
       null,
       2,

@@ -25,6 +25,31 @@ export interface NamedTable {
   table: ColumnTable;
   /** One-line caption. */
   caption?: string;
+  /**
+   * Cells that depend on fresh cryptographic randomness no seed fixes (WebCrypto keys and
+   * nonces, RSA-OAEP padding, CKKS encryption noise), so two runs of the same code differ there.
+   * Recorded in `provenance.json`; the table comparison of reproduce runs reports them apart.
+   */
+  randomised?: RandomisedCells[];
+}
+
+/**
+ * A block of table cells that differ from run to run by design.
+ *
+ * @example
+ * ```ts
+ * import type { RandomisedCells } from "./types.ts";
+ * const cells: RandomisedCells = { columns: ["MIA AUC"], rows: [1, 2], reason: "AES-GCM nonces" };
+ * console.log(cells.rows?.length); // 2
+ * ```
+ */
+export interface RandomisedCells {
+  /** Column names. */
+  columns: string[];
+  /** Row indices (0-based); every row when absent. */
+  rows?: number[];
+  /** Where the randomness comes from and why it is not seeded. */
+  reason: string;
 }
 
 /** A named figure. */

@@ -1,8 +1,10 @@
 /**
  * Compares the tables of a `deno task reproduce` run with those committed at a git revision, cell
  * by cell, and says which cells differ. Timing cells (wall-clock, throughput, memory of the
- * running process) are expected to differ and are only counted; every other cell must be
- * identical as text. Cells that are the same number up to floating-point summation order
+ * running process) are expected to differ and are only counted; so are the cells the experiment
+ * declares randomised in its `provenance.json` (drawn from unseedable cryptographic randomness:
+ * WebCrypto keys and nonces, CKKS noise), which are listed with the reason. Every other cell must
+ * be identical as text. Cells that are the same number up to floating-point summation order
  * (relative difference ≤ 1e-12) are listed as such, apart from real differences.
  *
  * `deno run -A tasks/tools/compare_tables.ts --base REV --new DIR [--only EXPERIMENT …]`
@@ -19,7 +21,7 @@ import * as aq from "arquero";
 
 /** Column or row names of quantities measured on the clock or of the running process. */
 const TIMING =
-  /(^|[_ \-(])(ms|s|seconds?|sec|per_s|gb_per_s|mb_per_s|images_per_s|throughput|latency|time|rss|heap|memory|cpu|speed|mbps|ratio_to_openssl|peak)([_ \-)]|$)|_ms$|Ms$|Seconds$|PerS$|MBps|rss|heap|cpu_ms|wall/i;
+  /(^|[_ \-(])(ms|s|seconds?|sec|per_s|gb_per_s|mb_per_s|images_per_s|throughput|latency|img\/s|time|rss|heap|memory|cpu|speed|mbps|ratio_to_openssl|peak)([_ \-)]|$)|_ms$|Ms$|Seconds$|PerS$|MBps|rss|heap|cpu_ms|wall/i;
 
 /** One differing cell. */
 interface Diff {
@@ -29,7 +31,30 @@ interface Diff {
   label: string;
   base: string;
   now: string;
-  kind: "timing" | "rounding" | "changed";
+  kind: "timing" | "randomised" | "rounding" | "changed";
+}
+
+/** Cells an experiment declares randomised (`provenance.json` → `randomised[table]`). */
+interface RandomisedCells {
+  columns: string[];
+  rows?: number[];
+  reason: string;
+}
+
+/** The reason a cell is declared randomised, or undefined. */
+function randomisedReason(
+  cells: readonly RandomisedCells[],
+  row: number,
+  column: string,
+): string | undefined {
+  return cells.find((c) => c.columns.includes(column) && (!c.rows || c.rows.includes(row)))
+    ?.reason;
+}
+
+function declaredRandomised(dir: string, experiment: string): Record<string, RandomisedCells[]> {
+  const p = join(dir, experiment, "provenance.json");
+  if (!existsSync(p)) return {};
+  return JSON.parse(readFileSync(p, "utf8")).randomised ?? {};
 }
 
 function parseCsv(text: string): aq.ColumnTable {
@@ -51,9 +76,15 @@ function classify(column: string, rowLabel: string, a: string, b: string): Diff[
  * @param file the table's path (for messages)
  * @param baseText the committed CSV
  * @param newText the new CSV
+ * @param randomised the cells the new run declares randomised
  * @returns the differing cells, or one "changed" entry when the shapes differ
  */
-export function compareCsv(file: string, baseText: string, newText: string): Diff[] {
+export function compareCsv(
+  file: string,
+  baseText: string,
+  newText: string,
+  randomised: readonly RandomisedCells[] = [],
+): Diff[] {
   const a = parseCsv(baseText), b = parseCsv(newText);
   const colsA = a.columnNames(), colsB = b.columnNames();
   if (colsA.join() !== colsB.join() || a.numRows() !== b.numRows()) {
@@ -80,7 +111,7 @@ export function compareCsv(file: string, baseText: string, newText: string): Dif
           label,
           base: x,
           now: y,
-          kind: classify(c, label, x, y),
+          kind: randomisedReason(randomised, r, c) ? "randomised" : classify(c, label, x, y),
         });
       }
     }
@@ -122,6 +153,7 @@ if (import.meta.main) {
     ).sort();
   let changed = 0;
   for (const exp of experiments) {
+    const randomised = declaredRandomised(values.new, exp);
     let base: Map<string, string>;
     try {
       base = committedCsvs(values.base, exp);
@@ -136,7 +168,8 @@ if (import.meta.main) {
         changed++;
         continue;
       }
-      const diffs = compareCsv(`${exp}/${f}`, text, readFileSync(p, "utf8"));
+      const declared = randomised[f.replace(/\.csv$/, "")] ?? [];
+      const diffs = compareCsv(`${exp}/${f}`, text, readFileSync(p, "utf8"), declared);
       const n = (k: Diff["kind"]) => diffs.filter((d) => d.kind === k).length;
       const cells = parseCsv(text);
       const total = cells.numRows() * cells.numCols();
@@ -147,8 +180,15 @@ if (import.meta.main) {
         : "identical in every non-timing cell";
       console.log(
         `${exp}/${f}: ${verdict} — ${total} cells, ${n("timing")} timing cells differ (ignored), ` +
-          `${n("rounding")} differ by ≤ 1e-12 relative, ${n("changed")} changed`,
+          `${n("randomised")} declared randomised differ, ${n("rounding")} differ by ≤ 1e-12 ` +
+          `relative, ${n("changed")} changed`,
       );
+      for (const c of declared) {
+        const k = diffs.filter((d) =>
+          d.kind === "randomised" && randomisedReason([c], d.row, d.column)
+        ).length;
+        if (k) console.log(`    randomised (${c.reason}): ${k} cells in ${c.columns.join(", ")}`);
+      }
       const timing = [
         ...new Set(
           diffs.filter((d) => d.kind === "timing").map((d) =>
@@ -157,7 +197,7 @@ if (import.meta.main) {
         ),
       ];
       if (timing.length) console.log(`    timing columns that differ: ${timing.join(", ")}`);
-      for (const d of diffs.filter((d) => d.kind !== "timing")) {
+      for (const d of diffs.filter((d) => d.kind !== "timing" && d.kind !== "randomised")) {
         console.log(
           `    ${d.kind === "rounding" ? "≈" : "≠"} row ${
             d.row + 1

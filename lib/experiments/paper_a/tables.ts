@@ -12,7 +12,7 @@
  * @module
  */
 import * as aq from "arquero";
-import type { NamedTable } from "../../report/types.ts";
+import type { NamedTable, RandomisedCells } from "../../report/types.ts";
 import { median } from "../../stats/mod.ts";
 import type { MembershipAudit } from "../../attacks/audit.ts";
 import { type Method, METHODS, POSITIONS, viewBytes } from "../../pipeline/session.ts";
@@ -166,6 +166,46 @@ export function reportedRows(
   }));
 }
 
+/** The attack of positions that see only ciphertext. */
+const CIPHERTEXT_ATTACK = "loss attack on ciphertext bytes read as an image";
+
+/** Indices of the rows for which `pick` holds. */
+function rowsWhere<R>(rows: readonly R[], pick: (r: R) => boolean): number[] {
+  return rows.flatMap((r, i) => pick(r) ? [i] : []);
+}
+
+/**
+ * The cells of paper A's tables that change from run to run of the same code, by design: the
+ * attacks on ciphertext bytes read bytes made with fresh AES-GCM keys and nonces, RSA-OAEP
+ * padding and CKKS encryption noise, and the HE outputs carry CKKS noise. Seeding them would mean
+ * seeding WebCrypto and SEAL's encryptor, which the real components rightly do not allow.
+ *
+ * @param rows the typed rows
+ * @returns the randomised cells of the comparison and the threat-model tables
+ * @example
+ * ```ts
+ * import { randomisedCells } from "./tables.ts";
+ * const cells = randomisedCells({ comparison: [{ method: "HE" }], threatModel: [] } as never);
+ * console.log(cells.comparison[0].rows); // [ 0 ]
+ * ```
+ */
+export function randomisedCells(
+  rows: Pick<PaperATableRows, "comparison" | "threatModel">,
+): { comparison: RandomisedCells[]; threatModel: RandomisedCells[] } {
+  return {
+    comparison: [{
+      columns: ["max |ΔP| vs same model in the clear"],
+      rows: rowsWhere(rows.comparison, (r) => r.method === "HE"),
+      reason: "CKKS encryption noise (SEAL's encryptor draws fresh randomness)",
+    }],
+    threatModel: [{
+      columns: ["MIA AUC", "AUC low", "AUC high"],
+      rows: rowsWhere(rows.threatModel, (r) => r.attack === CIPHERTEXT_ATTACK),
+      reason: "ciphertext bytes from fresh AES-GCM keys and nonces, RSA-OAEP padding, CKKS noise",
+    }],
+  };
+}
+
 /** One row of `paper_a_threat_model`. */
 export interface ThreatRow {
   position: string;
@@ -230,7 +270,7 @@ export function threatRows(
         attack = "LiRA online (image + released output)";
         ({ auc, aucLow: low, aucHigh: high } = liraMetrics(m === "HE" ? audits.he : audits.cnn));
       } else {
-        attack = "loss attack on ciphertext bytes read as an image";
+        attack = CIPHERTEXT_ATTACK;
         ({ auc, low, high } = attacks.ciphertext[m as CiphertextMethod]);
       }
       rows.push({
@@ -363,11 +403,13 @@ export interface PaperATableRows {
  * ```
  */
 export function paperATables(rows: PaperATableRows): PaperATables {
+  const randomised = randomisedCells(rows);
   return {
     comparison: {
       name: "paper_a_comparison",
       table: aq.from(rows.comparison),
       caption: "Paper A's comparison, measured here (one row per method)",
+      randomised: randomised.comparison,
     },
     reported: {
       name: "paper_a_reported",
@@ -378,6 +420,7 @@ export function paperATables(rows: PaperATableRows): PaperATables {
       name: "paper_a_threat_model",
       table: aq.from(rows.threatModel),
       caption: "What each adversary position sees, and the attack success measured from there",
+      randomised: randomised.threatModel,
     },
     attacks: {
       name: "paper_a_attacks",

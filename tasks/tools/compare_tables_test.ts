@@ -1,0 +1,26 @@
+import { deepStrictEqual } from "node:assert";
+import { compareCsv } from "./compare_tables.ts";
+
+const base = "method,latency (ms),AUC,max |ΔP|\nAES,1.5,0.51,0\nHE,200,0.49,0.0003\n";
+const now = "method,latency (ms),AUC,max |ΔP|\nAES,1.7,0.51,0\nHE,210,0.52,0.0004\n";
+
+Deno.test("compare_tables: a changed non-timing cell counts as changed", () => {
+  const kinds = compareCsv("t.csv", base, now).map((d) => `${d.column}:${d.kind}`);
+  deepStrictEqual(kinds, [
+    "latency (ms):timing",
+    "latency (ms):timing",
+    "AUC:changed",
+    "max |ΔP|:changed",
+  ]);
+});
+
+Deno.test("compare_tables: declared randomised cells are reported apart, only where declared", () => {
+  const declared = [{ columns: ["max |ΔP|"], rows: [1], reason: "CKKS noise" }];
+  const kinds = compareCsv("t.csv", base, now, declared).map((d) => `${d.column}:${d.kind}`);
+  deepStrictEqual(kinds, [
+    "latency (ms):timing",
+    "latency (ms):timing",
+    "AUC:changed",
+    "max |ΔP|:randomised",
+  ]);
+});
