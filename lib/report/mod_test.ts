@@ -21,7 +21,14 @@ Deno.test("writeExperimentResult writes tables, figures with provenance, and pro
     const own = lineFigure([{ x: [1, 2], y: [3, 4] }], { params: { lr: 0.1 }, seed: 5 });
     const bare = { data: [{ type: "bar", y: [1] }], layout: {} };
     const files = await writeExperimentResult(dir, "exp", {
-      tables: { t: { name: "t", table: aq.table({ a: [1] }), caption: "cap" } },
+      tables: {
+        t: {
+          name: "t",
+          table: aq.table({ a: [1] }),
+          caption: "cap",
+          randomised: [{ columns: ["a"], rows: [0], reason: "nonce" }],
+        },
+      },
       figures: { own: { name: "own", figure: own }, bare: { name: "bare", figure: bare } },
       notes: ["n1"],
     }, { png: false, params: { scale: "quick" }, seed: 9 });
@@ -50,6 +57,8 @@ Deno.test("writeExperimentResult writes tables, figures with provenance, and pro
     assert.equal(typeof bareProv.commit, "string");
     assert.ok((await Deno.stat(join(dir, "plotly.min.js"))).size > 1_000_000);
     assert.ok((await Deno.readTextFile(join(dir, "exp", "t.md"))).startsWith("cap\n\n| a |"));
+    const run = JSON.parse(await Deno.readTextFile(join(dir, "exp", "provenance.json")));
+    assert.deepEqual(run.randomised, { t: [{ columns: ["a"], rows: [0], reason: "nonce" }] });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
