@@ -18,6 +18,7 @@ import { uniformReference } from "../../ciphers/uniform.ts";
 import { classicChaosCipher } from "../../ciphers/chaos/classic.ts";
 import { loadDefaultModel, revcipherExact, revcipherPaper } from "../../ciphers/revcipher/mod.ts";
 import { type KeySpace, keySpace } from "../../cipher_metrics/sensitivity.ts";
+import { sha256 } from "../../core/bytes.ts";
 
 /** A cipher under evaluation, with its key and key-space statement. */
 export interface CipherEntry {
@@ -84,10 +85,29 @@ async function learnedCiphers(key: Uint8Array): Promise<CipherLineup> {
 }
 
 /**
- * The ciphers of the comparison, all under one fresh random 32-byte key
- * (`crypto.getRandomValues`), so individual verdicts can vary between runs.
+ * The user key of a run: SHA-256 of `"medcrypt paper-b key "` and the decimal seed. A benchmark
+ * key, derived so that a run's verdicts are reproducible from its recorded seed and a seed sweep
+ * shows how they vary; never a way to make a key for real data.
  *
- * @param seed seed of the uniform reference
+ * @param seed the run's seed
+ * @returns 32 bytes
+ * @example
+ * ```ts
+ * import { runKey } from "./ciphers.ts";
+ * const [a, b] = [await runKey(1), await runKey(2)];
+ * console.log(a.length, a.join() === (await runKey(1)).join(), a.join() === b.join()); // 32 true false
+ * ```
+ */
+export async function runKey(seed: number): Promise<Uint8Array<ArrayBuffer>> {
+  return await sha256(new TextEncoder().encode(`medcrypt paper-b key ${seed}`));
+}
+
+/**
+ * The ciphers of the comparison, all under the run's key ({@linkcode runKey}). AES-GCM still
+ * draws a fresh IV per image from WebCrypto, so its rows vary between runs; every other cipher
+ * is a function of the seed.
+ *
+ * @param seed seed of the key and of the uniform reference
  * @returns the entries, and why the learned cipher is missing if it is
  * @example
  * ```ts
@@ -97,7 +117,7 @@ async function learnedCiphers(key: Uint8Array): Promise<CipherLineup> {
  * ```
  */
 export async function cipherEntries(seed: number): Promise<CipherLineup> {
-  const key = crypto.getRandomValues(new Uint8Array(32));
+  const key = await runKey(seed);
   const ks = keySpace(key);
   const fixed: CipherEntry[] = [
     {

@@ -12,9 +12,9 @@
  * paper, with the shipped model), and a "uniform random" reference that is not a cipher at all:
  * fresh uniform noise, whose pass rates show what an ideal cipher scores (≈ 1 − α per test).
  *
- * Images (`images.ts`; quick: S = 64, full: S = 256). Keys are 32 fresh random bytes per run
- * (`crypto.getRandomValues`), so individual verdicts can vary between runs; the seed fixes
- * everything else (pixel choices, noise, image samples). Each step is a function of its own, so a
+ * Images (`images.ts`; quick: S = 64, full: S = 256). The seed fixes the key (`runKey`) and
+ * everything else (pixel choices, noise, image samples) except AES-GCM's IVs, which WebCrypto
+ * draws per image: those rows are declared randomised in the tables. Each step is a function of its own, so a
  * notebook can run them one by one: {@linkcode paperBImages}, {@linkcode cipherEntries},
  * {@linkcode evaluateAll}, {@linkcode decryptionSummaries}, {@linkcode robustnessStudy},
  * {@linkcode chosenPlaintextStudy}, {@linkcode knownPlaintextStudy}, then
@@ -116,7 +116,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
       ...opt,
       experiment: "paper-b",
       ciphers: ciphers.map((c) => c.label),
-      keys: "fresh random 32 bytes per run",
+      keys: "SHA-256 of 'medcrypt paper-b key <seed>' (runKey)",
     },
     seed: ctx.seed,
   });

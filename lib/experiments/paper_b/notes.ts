@@ -41,14 +41,14 @@ const STATISTICS = SECURITY_METRICS.filter((m) =>
  * ```ts
  * import { paperBNotes } from "./notes.ts";
  * import { paperBOptions } from "./options.ts";
- * console.log(paperBNotes([], [], { ciphers: [] }, paperBOptions("quick", 1))[0]); // "Images: 0 (64×64); keys are fresh random bytes per run, so single verdicts vary between runs."
+ * console.log(paperBNotes([], [], { ciphers: [] }, paperBOptions("quick", 1))[0]); // "Images: 0 (64×64); one key derived from the seed 1, so single verdicts are those of this key; AES-GCM's IVs are fresh per image."
  * ```
  */
 export function paperBNotes(
   records: readonly ImageRecord[],
   attacks: readonly AttackSummary[],
   lineup: CipherLineup,
-  opt: Pick<PaperBOptions, "size">,
+  opt: Pick<PaperBOptions, "size" | "seed">,
 ): string[] {
   const notes: string[] = [];
   for (const c of lineup.ciphers) {
@@ -70,7 +70,7 @@ export function paperBNotes(
   notes.push(
     `Images: ${
       new Set(records.map((r) => r.image)).size
-    } (${opt.size}×${opt.size}); keys are fresh random bytes per run, so single verdicts vary between runs.`,
+    } (${opt.size}×${opt.size}); one key derived from the seed ${opt.seed}, so single verdicts are those of this key; AES-GCM's IVs are fresh per image.`,
   );
   if (!lineup.ciphers.some((c) => c.label.startsWith("learned"))) {
     notes.push(

@@ -15,7 +15,7 @@
  */
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import type { NamedTable } from "../../report/types.ts";
+import type { NamedTable, RandomisedCells } from "../../report/types.ts";
 import type { PaperBOptions } from "./options.ts";
 import { compactSecurityTable, type ImageRecord, securityTable } from "./security.ts";
 import { type DecryptionSummary, decryptionTable } from "./speed.ts";
@@ -64,6 +64,49 @@ export interface PaperBTableInputs {
   robustness: readonly RobustnessRow[];
 }
 
+/** Columns that do not depend on AES-GCM's IVs: row names, and what decryption and key give. */
+const IV_FREE = new Set([
+  "cipher",
+  "set",
+  "metric",
+  "images",
+  "attack",
+  "n",
+  "perturbation",
+  "exact decryptions",
+  "decrypted PSNR (dB, mean, exact=100)",
+  "key space (bits)",
+  "key space note",
+]);
+
+/**
+ * The cells of a table measured on AES-256-GCM ciphertexts: WebCrypto draws a fresh IV per
+ * image, so they differ between runs of the same seed. Timing columns are included (they differ
+ * anyway).
+ *
+ * @param table a table with a `cipher` column (any other table has none)
+ * @returns the randomised cells, empty when no row is AES-256-GCM
+ * @example
+ * ```ts
+ * import * as aq from "arquero";
+ * import { gcmCells } from "./tables.ts";
+ * const t = aq.table({ cipher: ["AES-256-CTR fixed nonce", "AES-256-GCM"], set: ["8-bit", "8-bit"], psnr: [100, 7.5] });
+ * console.log(gcmCells(t)[0].rows, gcmCells(t)[0].columns); // [ 1 ] [ "psnr" ]
+ * ```
+ */
+export function gcmCells(table: ColumnTable): RandomisedCells[] {
+  if (!table.columnNames().includes("cipher")) return [];
+  const rows = (table.array("cipher") as unknown[]).flatMap((c, i) =>
+    c === "AES-256-GCM" ? [i] : []
+  );
+  if (!rows.length) return [];
+  return [{
+    columns: table.columnNames().filter((c) => !IV_FREE.has(c)),
+    rows,
+    reason: "AES-256-GCM draws a fresh 96-bit IV per image from WebCrypto",
+  }];
+}
+
 /** One column per field of the rows, in field order. */
 const rowsTable = <R extends object>(rows: readonly R[]): ColumnTable =>
   aq.from(rows.map((r) => ({ ...r })));
@@ -87,7 +130,7 @@ export function paperBTables(
   opt: Pick<PaperBOptions, "size" | "seed">,
 ): PaperBTables {
   const long = securityTable(inputs.records);
-  return {
+  const tables: PaperBTables = {
     securityCompact: {
       name: "security_compact",
       table: compactSecurityTable(long),
@@ -132,4 +175,9 @@ export function paperBTables(
       caption: `Critical values used for ${opt.size}×${opt.size} images`,
     },
   };
+  for (const t of Object.values(tables)) {
+    const cells = gcmCells(t.table);
+    if (cells.length) t.randomised = cells;
+  }
+  return tables;
 }
