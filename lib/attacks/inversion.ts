@@ -15,9 +15,13 @@
  *   classifier (is the reconstruction recognised as the class?).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { buildModel } from "../nn/models.ts";
  * import { invertWhiteBox } from "./inversion.ts";
- * const recons = invertWhiteBox(model, 1, { restarts: 4, steps: 200, seed: 1 });
+ * const model = buildModel("mlp", { width: 4, seed: 1 }); // in the studies: a trained target
+ * const recons = invertWhiteBox(model, 1, { restarts: 2, steps: 10, seed: 1 });
+ * console.log(recons.images.length, recons.size, recons.queries); // 2 28 20
+ * console.log(recons.images[0].every((v) => v >= 0 && v <= 1)); // true (pixels in [0, 1])
  * ```
  * @module
  */

@@ -4,7 +4,8 @@
  * @example
  * ```ts
  * import { allSuites, formatRows } from "./mod.ts";
- * console.log(allSuites().length >= 0, formatRows([]).length >= 0);
+ * console.log(allSuites().map((s) => s.name)); // [ "nn", "envelope", "he" ]
+ * console.log(formatRows([]).split("\n").length); // 2 (the header and its rule)
  * ```
  * @module
  */
@@ -41,7 +42,9 @@ function fmt(x: number | undefined): string {
  * @example
  * ```ts
  * import { formatRows } from "./mod.ts";
- * console.log(formatRows([{ subject: "a", case: "c", value: 2, unit: "x/s", baseline: 1, ratio: 2 }]));
+ * const row = { subject: "a", case: "c", value: 2, unit: "x/s", baseline: 1, ratio: 2 };
+ * const md = formatRows([row]);
+ * console.log(md.split("\n")[2]); // | a | c | 2.00 x/s | 1.00 x/s (baseline) | 2.00× |  |
  * ```
  */
 export function formatRows(rows: BenchRow[]): string {

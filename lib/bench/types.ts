@@ -6,7 +6,7 @@
  * ```ts
  * import type { BenchSuite } from "./types.ts";
  * const s: BenchSuite = { name: "noop", run: () => Promise.resolve([]) };
- * console.log(s.name);
+ * console.log(s.name, (await s.run({ quick: true })).length); // noop 0
  * ```
  * @module
  */

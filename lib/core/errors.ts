@@ -10,7 +10,7 @@
  * try {
  *   throw new MedCryptError("bad-format", "not an NPY file (magic bytes missing)", { file: "scan.npy" });
  * } catch (e) {
- *   if (e instanceof MedCryptError) console.log(e.code, e.message);
+ *   if (e instanceof MedCryptError) console.log(e.code); // bad-format
  * }
  * ```
  * @module

@@ -34,6 +34,9 @@ function tempPathFor(path: string): string {
  * import { writeFileAtomic } from "./fs.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.txt`, new TextEncoder().encode("hello"));
+ * console.log(await Deno.readTextFile(`${dir}/a.txt`)); // hello
+ * console.log([...Deno.readDirSync(dir)].length); // 1 (no temporary file left behind)
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(
@@ -112,7 +115,9 @@ export function assertNotInput(output: string, inputs: readonly string[]): void 
  * ```ts
  * import { readFileChecked } from "./fs.ts";
  * const bytes = await readFileChecked("deno.json");
- * console.log(bytes.length > 0);
+ * console.log(bytes.length > 0); // true
+ * const err = await readFileChecked("no-such-file.npy").catch((e) => e);
+ * console.log(err.code, err.message); // not-found `no-such-file.npy`: no such file
  * ```
  */
 export async function readFileChecked(path: string): Promise<Uint8Array> {

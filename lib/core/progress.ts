@@ -10,7 +10,8 @@
  * import { progress } from "./progress.ts";
  * const bar = progress("epochs", 3);
  * for (let i = 0; i < 3; i++) bar.tick({ loss: 0.1 * i });
- * bar.done();
+ * bar.done(); // stderr (not a terminal): "epochs: 3/3 (0.0 s) loss=0.2000 done"
+ * console.log(Object.keys(bar)); // [ "tick", "done" ]
  * ```
  * @module
  */
@@ -52,7 +53,8 @@ function fmtValues(values: Record<string, number | string>): string {
  * const p = progress("images", 2);
  * p.tick();
  * p.tick();
- * p.done();
+ * p.done(); // stderr (not a terminal): "images: 2/2 (0.0 s) done"
+ * console.log(typeof p.tick, typeof p.done); // function function
  * ```
  */
 export function progress(label: string, total: number): Progress {

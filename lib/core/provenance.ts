@@ -37,8 +37,9 @@ let currentBackend: string | undefined;
  * @returns nothing
  * @example
  * ```ts
- * import { setBackendName } from "./provenance.ts";
+ * import { provenance, setBackendName } from "./provenance.ts";
  * setBackendName("cpu");
+ * console.log(provenance().backend); // cpu
  * ```
  */
 export function setBackendName(name: string): void {

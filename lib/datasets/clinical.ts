@@ -10,7 +10,9 @@
  * ```ts
  * import { loadClinicalSamples } from "./clinical.ts";
  * const samples = await loadClinicalSamples();
- * console.log(samples.map((s) => `${s.name}: ${s.image.width}×${s.image.height}, ${s.image.bitDepth} bits`));
+ * console.log(samples.length); // 13
+ * const cxr = samples.find((s) => s.name === "cxr-1")!.image;
+ * console.log(cxr.width, cxr.height, cxr.bitDepth, cxr.modality); // 1024 1024 8 DX
  * ```
  * @module
  */

@@ -84,7 +84,14 @@ function webKeys(keys: PayloadKeys): Promise<WebKeys> {
  * @example
  * ```ts
  * import { webcryptoEngine } from "./_engines_impl.ts";
- * console.log(webcryptoEngine().name);
+ * import { payloadKeys } from "./_header.ts";
+ * const keys = await payloadKeys(1, new Uint8Array(32), new Uint8Array(16));
+ * const run = { counter: 0, count: 1, lastPlain: 5, final: true }; // one 5-byte chunk
+ * const sealed = new Uint8Array(5 + 16), opened = new Uint8Array(5);
+ * const e = webcryptoEngine();
+ * await e.seal(keys, 64, run, new TextEncoder().encode("hello"), sealed);
+ * const failed = await e.open(keys, 64, run, sealed, opened);
+ * console.log(e.name, failed, new TextDecoder().decode(opened)); // webcrypto -1 hello
  * ```
  */
 export function webcryptoEngine(): ChunkEngine {
@@ -148,8 +155,15 @@ export function webcryptoEngine(): ChunkEngine {
  * @returns the `node:crypto` engine (Deno's built-in implementation of Node's API)
  * @example
  * ```ts
- * import { nodeEngine } from "./_engines_impl.ts";
- * console.log(nodeEngine().name);
+ * import { nodeEngine, webcryptoEngine } from "./_engines_impl.ts";
+ * import { payloadKeys } from "./_header.ts";
+ * const keys = await payloadKeys(1, new Uint8Array(32), new Uint8Array(16));
+ * const run = { counter: 0, count: 1, lastPlain: 5, final: true };
+ * const sealed = new Uint8Array(5 + 16), opened = new Uint8Array(5);
+ * await nodeEngine().seal(keys, 64, run, new TextEncoder().encode("hello"), sealed);
+ * // WebCrypto opens what node:crypto sealed: the engines write identical bytes
+ * const failed = await webcryptoEngine().open(keys, 64, run, sealed, opened);
+ * console.log(nodeEngine().name, failed, new TextDecoder().decode(opened)); // node -1 hello
  * ```
  */
 export function nodeEngine(): ChunkEngine {
@@ -391,8 +405,10 @@ function defaultThreads(streaming = false): number {
  * @returns the engine, or `null` when libcrypto cannot be loaded
  * @example
  * ```ts
- * import { opensslStreamingEngine } from "./_engines_impl.ts";
- * console.log(opensslStreamingEngine()?.name ?? "unavailable");
+ * import { closeWorkers, opensslStreamingEngine } from "./_engines_impl.ts";
+ * const e = opensslStreamingEngine(); // null without --allow-ffi or libcrypto 3
+ * console.log(e?.name ?? "unavailable"); // openssl
+ * closeWorkers();
  * ```
  */
 export function opensslStreamingEngine(): OpensslHandle | null {
@@ -409,8 +425,18 @@ export function opensslStreamingEngine(): OpensslHandle | null {
  *   OpenSSL 3)
  * @example
  * ```ts
- * import { opensslEngine } from "./_engines_impl.ts";
- * console.log(opensslEngine()?.name ?? "unavailable");
+ * import { nodeEngine, opensslEngine } from "./_engines_impl.ts";
+ * import { payloadKeys } from "./_header.ts";
+ * const ossl = opensslEngine(1); // null without --allow-ffi or libcrypto 3
+ * const e = ossl ?? nodeEngine();
+ * const keys = await payloadKeys(1, new Uint8Array(32), new Uint8Array(16));
+ * const run = { counter: 0, count: 1, lastPlain: 5, final: true };
+ * const sealed = new Uint8Array(5 + 16), opened = new Uint8Array(5);
+ * await e.seal(keys, 64, run, new TextEncoder().encode("hello"), sealed);
+ * console.log(e.name); // openssl (node where OpenSSL is unavailable)
+ * const failed = await nodeEngine().open(keys, 64, run, sealed, opened); // node:crypto opens it
+ * console.log(failed, new TextDecoder().decode(opened)); // -1 hello
+ * ossl?.close();
  * ```
  */
 export function opensslEngine(threads?: number): OpensslHandle | null {
@@ -431,8 +457,10 @@ export function opensslEngine(threads?: number): OpensslHandle | null {
  *
  * @example
  * ```ts
- * import { closeWorkers } from "./_engines_impl.ts";
- * closeWorkers();
+ * import { closeWorkers, opensslEngine } from "./_engines_impl.ts";
+ * const e = opensslEngine();
+ * closeWorkers(); // the pool stops now; the next large job starts it again
+ * console.log(e?.workerChunks ?? 0); // 0 (no chunk has run on a worker thread yet)
  * ```
  */
 export function closeWorkers(): void {

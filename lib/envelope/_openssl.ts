@@ -7,7 +7,7 @@
  * ```ts
  * import { loadLibcrypto } from "./_openssl.ts";
  * const lib = loadLibcrypto(); // null when FFI or libcrypto is unavailable
- * console.log(lib === null || typeof lib.version === "string");
+ * console.log(lib === null || lib.version.startsWith("OpenSSL 3")); // true
  * ```
  * @module
  */
@@ -264,7 +264,7 @@ let cached: Libcrypto | null | undefined;
  * @example
  * ```ts
  * import { loadLibcrypto } from "./_openssl.ts";
- * console.log(loadLibcrypto()?.version ?? "no OpenSSL");
+ * console.log(loadLibcrypto()?.version ?? "no OpenSSL"); // e.g. OpenSSL 3.0.19 27 Jan 2026
  * ```
  */
 export function loadLibcrypto(): Libcrypto | null {

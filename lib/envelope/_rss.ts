@@ -5,7 +5,9 @@
  * @example
  * ```ts ignore
  * import { peakRssOfStreaming } from "./_rss.ts";
- * console.log(await peakRssOfStreaming(64 * 1024 * 1024));
+ * const r = await peakRssOfStreaming(64 * 1024 * 1024);
+ * console.log(r.roundTripOk, r.bytes); // true 67108864
+ * console.log(r.encryptPeakMB, r.decryptPeakMB); // e.g. 75 71 (MB; streaming keeps it flat)
  * ```
  * @module
  */

@@ -15,7 +15,8 @@
  * @example
  * ```ts
  * import { availableEngines, closeWorkers, getEngine } from "./engines.ts";
- * console.log(availableEngines(), getEngine().name);
+ * console.log(availableEngines()); // [ "openssl", "node", "webcrypto" ] (no "openssl" without FFI)
+ * console.log(getEngine().name === availableEngines()[0]); // true: the fastest is the default
  * closeWorkers();
  * ```
  * @module
@@ -99,7 +100,8 @@ export function getEngine(name?: EngineName): ChunkEngine {
  * ```ts
  * import { opensslWithThreads } from "./engines.ts";
  * const e = opensslWithThreads(1);
- * console.log(e?.name ?? "none");
+ * console.log(e?.name ?? "none"); // openssl ("none" without --allow-ffi or libcrypto 3)
+ * console.log(e?.workerChunks ?? 0); // 0 (one thread: every chunk runs on the caller's thread)
  * e?.close();
  * ```
  */

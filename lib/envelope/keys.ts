@@ -184,7 +184,9 @@ function pemLabel(text: string): string | undefined {
  * @example
  * ```ts
  * import { exportPublicPem, generateKeyPair } from "./keys.ts";
- * console.log((await exportPublicPem((await generateKeyPair(2048)).publicKey)).split("\n")[0]);
+ * const pem = await exportPublicPem((await generateKeyPair(2048)).publicKey);
+ * console.log(pem.split("\n")[0]); // -----BEGIN PUBLIC KEY-----
+ * console.log(pem.trimEnd().split("\n").at(-1)); // -----END PUBLIC KEY-----
  * ```
  */
 export function exportPublicPem(key: PublicKey): Promise<string> {
@@ -299,7 +301,9 @@ function encryptCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Arr
  * ```ts
  * import { exportPrivatePem, generateKeyPair } from "./keys.ts";
  * const { privateKey } = await generateKeyPair(2048);
- * console.log((await exportPrivatePem(privateKey, { passphrase: "s3cret" })).split("\n")[0]);
+ * console.log((await exportPrivatePem(privateKey)).split("\n")[0]); // -----BEGIN PRIVATE KEY-----
+ * const sealed = await exportPrivatePem(privateKey, { passphrase: "s3cret" });
+ * console.log(sealed.split("\n")[0]); // -----BEGIN ENCRYPTED PRIVATE KEY-----
  * ```
  */
 export async function exportPrivatePem(

@@ -4,7 +4,9 @@
  * @example
  * ```ts
  * import { allExperiments } from "./mod.ts";
- * console.log(allExperiments().map((e) => e.name));
+ * const names = allExperiments().map((e) => e.name);
+ * console.log(names.length, names[0], names.at(-1)); // 8 data paper-b
+ * console.log(names.includes("paper-a"), names.includes("envelope")); // true true
  * ```
  * @module
  */

@@ -285,8 +285,16 @@ export class HeClient {
    * @param inputs per image, `rows*cols` values in `[0,1]` (see {@linkcode imageToInput})
    * @returns the query
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { clientSpec, HeClient, imageToInput, PRESETS, tinyModel } from "./mod.ts";
+   * import { medImage } from "../image/types.ts";
+   * const params = PRESETS["ckks-4096-d3"];
+   * const spec = clientSpec(tinyModel(1), params); // a 4×4-input model
+   * const client = await HeClient.create(params);
+   * const img = medImage(new Uint8Array(16).map((_, i) => i * 10), 4, 4);
    * const q = client.encryptSingle(spec, [imageToInput(img, spec)]);
+   * console.log(q.mode, q.count, q.ciphertexts.length); // single 1 1
+   * client.delete();
    * ```
    */
   encryptSingle(spec: ClientSpec, inputs: readonly Float64Array[]): EncryptedQuery {
@@ -313,8 +321,15 @@ export class HeClient {
    * @param inputs per image, `rows*cols` values in `[0,1]`
    * @returns the query
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { clientSpec, HeClient, PRESETS, tinyModel } from "./mod.ts";
+   * const params = PRESETS["ckks-4096-d3"];
+   * const spec = clientSpec(tinyModel(1), params); // a 4×4-input model
+   * const client = await HeClient.create(params);
+   * const inputs = [0, 1, 2].map((k) => Float64Array.from({ length: 16 }, (_, i) => (i + k) / 32));
    * const q = client.encryptBatch(spec, inputs);
+   * console.log(q.mode, q.count, q.ciphertexts.length); // batch 3 16 (one ciphertext per pixel)
+   * client.delete();
    * ```
    */
   encryptBatch(spec: ClientSpec, inputs: readonly Float64Array[]): EncryptedQuery {
@@ -359,8 +374,21 @@ export class HeClient {
    * @param result the encrypted logits
    * @returns `count * classes` logits, image-major
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { clientSpec, HeClient, heFriendlyPredictPlain, HeServer } from "./mod.ts";
+   * import { PRESETS, tinyModel } from "./mod.ts";
+   * const model = tinyModel(1), params = PRESETS["ckks-8192-d3"];
+   * const spec = clientSpec(model, params);
+   * const client = await HeClient.create(params);
+   * const server = await HeServer.create(model, client.evaluationKeys(spec.rotations));
+   * const img = new Uint8Array(16).map((_, i) => i * 10);
+   * const query = client.encryptSingle(spec, [Float64Array.from(img, (v) => v / 255)]);
    * const logits = client.decrypt(await server.evaluate(query));
+   * const plain = heFriendlyPredictPlain(model, img);
+   * console.log(logits.length); // 2 (one image × two classes)
+   * console.log(logits.every((v, c) => Math.abs(v - plain[c]) < 1e-2)); // true (small noise)
+   * server.delete();
+   * client.delete();
    * ```
    */
   decrypt(result: EncryptedResult): Float64Array {

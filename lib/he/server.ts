@@ -275,8 +275,18 @@ export class HeServer {
    * @param query from {@linkcode HeClient.encryptSingle} or {@linkcode HeClient.encryptBatch}
    * @returns the encrypted logits
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { clientSpec, HeClient, HeServer, PRESETS, tinyModel } from "./mod.ts";
+   * const model = tinyModel(1), params = PRESETS["ckks-4096-d3"];
+   * const spec = clientSpec(model, params);
+   * const client = await HeClient.create(params);
+   * const server = await HeServer.create(model, client.evaluationKeys(spec.rotations));
+   * const x = Float64Array.from({ length: 16 }, (_, i) => i / 15);
    * const result = await server.evaluate(client.encryptSingle(spec, [x]));
+   * console.log(result.kind, result.count, result.classes); // he-result 1 2
+   * console.log(result.ciphertexts.length); // 1 (the logits, readable by the client only)
+   * server.delete();
+   * client.delete();
    * ```
    */
   async evaluate(query: EncryptedQuery): Promise<EncryptedResult> {

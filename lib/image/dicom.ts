@@ -31,8 +31,8 @@
  * ```ts
  * import { decodeDicom } from "./dicom.ts";
  * const ct = decodeDicom(await Deno.readFile("data/dicom/CT_small.dcm"));
- * console.log(ct.width, ct.height, ct.bitDepth, ct.modality, ct.rescale);
- * // 128 128 16 "CT" { slope: 1, intercept: -33792 }
+ * console.log(ct.width, ct.height, ct.bitDepth, ct.modality); // 128 128 16 CT
+ * console.log(ct.rescale); // { slope: 1, intercept: -33792 }
  * ```
  * @module
  */

@@ -164,10 +164,15 @@ export async function readImage(path: string): Promise<MedImage> {
  * @returns nothing
  * @example
  * ```ts
- * import { writeImage } from "./io.ts";
+ * import { readImage, writeImage } from "./io.ts";
  * import { medImage } from "./types.ts";
  * const dir = await Deno.makeTempDir();
  * await writeImage(`${dir}/a.dcm`, medImage(new Uint8Array([1, 2, 3, 4]), 2, 2));
+ * const back = await readImage(`${dir}/a.dcm`);
+ * console.log(back.modality, back.data); // OT Uint8Array(4) [ 1, 2, 3, 4 ]
+ * const err = await writeImage(`${dir}/a.dcm`, back, [`${dir}/a.dcm`]).catch((e) => e);
+ * console.log(err.code); // would-overwrite-input
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeImage(

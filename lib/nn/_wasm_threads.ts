@@ -125,7 +125,7 @@ interface EmscriptenThreads {
  * @example
  * ```ts ignore
  * import { startThreadedWasm } from "./_wasm_threads.ts";
- * await startThreadedWasm("node_modules/@tensorflow/tfjs-backend-wasm/", 2); // 2
+ * console.log(await startThreadedWasm("node_modules/@tensorflow/tfjs-backend-wasm/", 2)); // 2
  * ```
  */
 export async function startThreadedWasm(pkgDir: string, threads: number): Promise<number> {

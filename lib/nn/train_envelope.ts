@@ -5,10 +5,19 @@
  * data to disk.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { closeWorkers, generateKeyPair } from "../envelope/mod.ts";
  * import { loadEnvelopeSet, storeSetAsEnvelopes } from "./train_envelope.ts";
- * await storeSetAsEnvelopes(set, "data/cache/encrypted-train", publicKey);
- * const clear = await loadEnvelopeSet("data/cache/encrypted-train", privateKey); // in memory only
+ * const { publicKey, privateKey } = await generateKeyPair(2048);
+ * const set = { images: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), labels: Uint8Array.from([0, 1]),
+ *   n: 2, height: 2, width: 2, channels: 1, labelWidth: 1 };
+ * const dir = await Deno.makeTempDir();
+ * const paths = await storeSetAsEnvelopes(set, dir, publicKey);
+ * console.log(paths.map((p) => p.slice(-10))); // [ "000000.mce", "000001.mce" ]
+ * const clear = await loadEnvelopeSet(dir, privateKey); // in memory only
+ * console.log(clear.images.join(), clear.labels.join()); // 1,2,3,4,5,6,7,8 0,1
+ * closeWorkers();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */

@@ -32,7 +32,11 @@ import "./models_layers.ts"; // registers the custom layers before any load
  * ```ts
  * import { buildModel } from "./models.ts";
  * import { saveModelToDir } from "./train_io.ts";
- * await saveModelToDir(buildModel("mlp", { width: 4 }), await Deno.makeTempDir());
+ * const dir = await Deno.makeTempDir();
+ * await saveModelToDir(buildModel("mlp", { width: 4 }), dir);
+ * const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+ * console.log(names); // [ "model.json", "weights.bin" ]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveModelToDir(model: tf.LayersModel, dir: string): Promise<void> {

@@ -8,7 +8,9 @@
  * ```ts ignore
  * import { trainZooModel } from "./train_zoo.ts";
  * const r = await trainZooModel("vit", { scale: "quick", seed: 1, cacheDir: "data/cache" });
- * console.log(r.evaluation.accuracy, r.evaluation.auc);
+ * console.log(r.params); // 19330
+ * const { accuracy, auc } = r.evaluation; // on the test split
+ * console.log(accuracy.toFixed(2), auc.toFixed(2)); // e.g. 0.85 0.93
  * ```
  * @module
  */
@@ -109,7 +111,8 @@ export interface ZooModel {
  * ```ts ignore
  * import { trainZooModel } from "./train_zoo.ts";
  * const r = await trainZooModel("resnet", { scale: "quick", seed: 1, cacheDir: "data/cache" });
- * console.log(r.params);
+ * console.log(r.params); // 19882
+ * console.log(r.checkpointDir); // data/cache/models/resnet-quick-s1
  * ```
  */
 export async function trainZooModel(

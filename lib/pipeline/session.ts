@@ -99,8 +99,25 @@ const softmax2 = (a: number, b: number) => {
  * @param services keys, models and servers
  * @returns the {@linkcode Session}
  * @example
- * ```ts ignore
- * import { runSession } from "./session.ts";
+ * ```ts
+ * import { findInStore, runSession, type Services, viewBytes } from "./session.ts";
+ * import { closeWorkers, generateKeyPair } from "../envelope/mod.ts";
+ * import { medImage } from "../image/types.ts";
+ * const services: Services = {
+ *   infer: (_images, n) => new Float32Array(2 * n).fill(0.5), // a stand-in classifier
+ *   aesKey: await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, [
+ *     "encrypt",
+ *     "decrypt",
+ *   ]),
+ *   rsa: await generateKeyPair(2048),
+ *   he: {} as Services["he"], // only the "HE" method uses it
+ * };
+ * const scan = Uint8Array.from({ length: 28 * 28 }, (_, i) => i % 251);
+ * const s = await runSession("AES+RSA", medImage(scan, 28, 28), services);
+ * console.log(findInStore(viewBytes(s.views.eavesdropper), [scan])); // [ false ] (ciphertext)
+ * console.log(findInStore(viewBytes(s.views.server), [scan])); // [ true ] (it holds the key)
+ * console.log(s.probs); // Float32Array(2) [ 0.5, 0.5 ]
+ * closeWorkers();
  * ```
  */
 export async function runSession(

@@ -33,8 +33,8 @@ const CANDIDATES = [
  * @example
  * ```ts
  * import { findChromium } from "./chromium.ts";
- * const c = findChromium();
- * console.log(c ? `using ${c}` : "no Chromium: PNG export is skipped");
+ * const c = findChromium(); // e.g. "/usr/bin/chromium"; undefined without Chromium (no PNG export)
+ * console.log(c === undefined || Deno.statSync(c).isFile); // true
  * ```
  */
 export function findChromium(): string | undefined {
@@ -175,7 +175,8 @@ export function addPngText(png: Uint8Array, keyword: string, text: string): Uint
  * @example
  * ```ts ignore
  * import { exportPng } from "./chromium.ts";
- * await exportPng("figures/data/modalities.html", "figures/data/modalities.png");
+ * const out = await exportPng("figures/data/modalities.html", "figures/data/modalities.png");
+ * console.log(out); // figures/data/modalities.png
  * ```
  */
 export async function exportPng(
@@ -230,6 +231,8 @@ export async function exportPng(
  * ```ts ignore
  * import { renderFigurePng } from "./chromium.ts";
  * const png = await renderFigurePng({ data: [{ type: "bar", y: [1, 2] }], layout: {} });
+ * console.log(new TextDecoder().decode(png.subarray(1, 4))); // PNG
+ * console.log(png.length); // e.g. 4529 (a 900×500 screenshot)
  * ```
  */
 export async function renderFigurePng(
@@ -260,8 +263,10 @@ export async function renderFigurePng(
  * @returns the serialised DOM
  * @example
  * ```ts ignore
- * import { dumpDom } from "./chromium.ts";
+ * import { countDrawn, dumpDom } from "./chromium.ts";
  * const dom = await dumpDom("figures/data/modalities.html");
+ * console.log(dom.includes('class="main-svg"')); // true once Plotly has drawn the page
+ * console.log(countDrawn(dom)); // e.g. { mainSvg: 3, traces: 2 }
  * ```
  */
 export async function dumpDom(htmlPath: string, options: ChromiumOptions = {}): Promise<string> {
@@ -295,8 +300,8 @@ export interface DrawnFigure {
  * @example
  * ```ts
  * import { countDrawn } from "./chromium.ts";
- * console.log(countDrawn('<svg class="main-svg"><g class="trace scatter"></g><g class="hm"></g></svg>'));
- * // { mainSvg: 1, traces: 2 }
+ * const dom = '<svg class="main-svg"><g class="trace scatter"></g><g class="hm"></g></svg>';
+ * console.log(countDrawn(dom)); // { mainSvg: 1, traces: 2 }
  * ```
  */
 export function countDrawn(dom: string): DrawnFigure {
@@ -329,7 +334,8 @@ export interface FigureCheck extends DrawnFigure {
  * ```ts ignore
  * import { checkFigureInChromium } from "./chromium.ts";
  * const c = await checkFigureInChromium("figures/data/histograms.html");
- * console.log(c.ok ? "drawn" : c.problems.join("; "));
+ * console.log(c.ok ? "drawn" : c.problems.join("; ")); // drawn
+ * console.log(c.traces, c.expectedTraces); // e.g. 2 2
  * ```
  */
 export async function checkFigureInChromium(

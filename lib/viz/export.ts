@@ -63,7 +63,9 @@ function escapeScript(json: string): string {
  * @example
  * ```ts
  * import { figureHtml } from "./export.ts";
- * console.log(figureHtml({ data: [], layout: {} }, { plotlySrc: "p.js" }).startsWith("<!doctype html>"));
+ * const html = figureHtml({ data: [], layout: {} }, { plotlySrc: "p.js", title: "demo" });
+ * console.log(html.startsWith("<!doctype html>")); // true
+ * console.log(html.includes('<script src="p.js"></script>')); // true (plotly.js not inlined)
  * ```
  */
 export function figureHtml(

@@ -16,7 +16,8 @@
  * ```ts
  * import { figureBundle } from "./jupyter.ts";
  * const b = await figureBundle({ data: [{ type: "bar", y: [1, 2] }], layout: {} }, { png: false });
- * console.log(Object.keys(b).sort());
+ * console.log(Object.keys(b).length, "image/png" in b); // 3 false
+ * console.log(b["text/plain"]); // Figure "figure": 1 trace(s) (bar)
  * ```
  * @module
  */
@@ -127,8 +128,11 @@ function jupyter(): JupyterNs | undefined {
  * @returns nothing
  * @example
  * ```ts
- * import { show } from "./jupyter.ts";
- * await show({ data: [{ type: "bar", y: [1] }], layout: {} }, { png: false });
+ * import { figureBundle, show } from "./jupyter.ts";
+ * const fig = { data: [{ type: "bar", y: [1] }], layout: { title: "loss" } };
+ * await show(fig, { png: false }); // outside Jupyter it prints: Figure "loss": 1 trace(s) (bar)
+ * const bundle = await figureBundle(fig, { png: false }); // what show hands to Jupyter
+ * console.log(bundle["text/plain"]); // Figure "loss": 1 trace(s) (bar)
  * ```
  */
 export async function show(figure: Figure, options: ShowOptions = {}): Promise<void> {
@@ -151,7 +155,16 @@ export async function show(figure: Figure, options: ShowOptions = {}): Promise<v
  * ```ts
  * import { showTable } from "./jupyter.ts";
  * import * as aq from "arquero";
- * await showTable(aq.table({ a: [1, 2] }), { caption: "demo" });
+ * await showTable(aq.table({ a: [1, 2, 3] }), { caption: "demo", maxRows: 2 });
+ * // outside Jupyter it prints the Markdown it would display:
+ * // demo
+ * //
+ * // | a |
+ * // | --- |
+ * // | 1 |
+ * // | 2 |
+ * //
+ * // (1 more rows)
  * ```
  */
 export async function showTable(

@@ -5,7 +5,8 @@
  * ```ts
  * import { tableToMarkdown } from "./tables.ts";
  * import * as aq from "arquero";
- * console.log(tableToMarkdown(aq.table({ a: [1], b: ["x"] })));
+ * const md = tableToMarkdown(aq.table({ a: [1], b: ["x"] }));
+ * console.log(md.split("\n")); // [ "| a | b |", "| --- | --- |", "| 1 | x |" ]
  * ```
  * @module
  */
@@ -51,7 +52,7 @@ export function tableToCsv(table: ColumnTable): string {
  * ```ts
  * import { tableToMarkdown } from "./tables.ts";
  * import * as aq from "arquero";
- * console.log(tableToMarkdown(aq.table({ a: [1.23456] })));
+ * console.log(tableToMarkdown(aq.table({ a: [1.23456] })).split("\n")[2]); // | 1.235 |
  * ```
  */
 export function tableToMarkdown(table: ColumnTable): string {

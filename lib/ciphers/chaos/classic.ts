@@ -207,8 +207,8 @@ export async function chaosDecrypt(
  * @example
  * ```ts
  * import { classicChaosCipher } from "./classic.ts";
- * console.log(classicChaosCipher().name, classicChaosCipher({ rounds: 2, bindToImage: true }).name);
- * // "chaos-classic" "chaos-classic-r2-bound"
+ * console.log(classicChaosCipher().name); // chaos-classic
+ * console.log(classicChaosCipher({ rounds: 2, bindToImage: true }).name); // chaos-classic-r2-bound
  * ```
  */
 export function classicChaosCipher(options: ClassicOptions = {}): ImageCipher<ClassicHeader> {

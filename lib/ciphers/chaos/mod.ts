@@ -11,8 +11,8 @@
  * import { chaosDecrypt, chaosEncrypt, lyapunovExponent } from "./mod.ts";
  * import { medImage } from "../../image/types.ts";
  * const { cipher, header } = await chaosEncrypt(medImage(new Uint8Array([5, 6, 7, 8]), 2, 2), "k");
- * console.log((await chaosDecrypt(cipher, header, "k")).data.join(), lyapunovExponent(4) > 0.6);
- * // "5,6,7,8" true
+ * console.log((await chaosDecrypt(cipher, header, "k")).data.join()); // 5,6,7,8
+ * console.log(lyapunovExponent(4) > 0.6); // true (the logistic map at r = 4 is chaotic)
  * ```
  * @module
  */

@@ -103,7 +103,9 @@ export function dataSummary(samples: readonly ClinicalSample[], pneumonia: Split
  * ```ts
  * import { splitCounts } from "./summary.ts";
  * import { loadPneumoniaMNIST } from "../../datasets/mod.ts";
- * console.log(splitCounts(await loadPneumoniaMNIST()).objects()[0]);
+ * const t = splitCounts(await loadPneumoniaMNIST());
+ * console.log(t.objects()[0]); // { split: "train", n: 2428, normal: 1214, pneumonia: 1214 }
+ * console.log(t.array("n").join()); // 2428,270,468
  * ```
  */
 export function splitCounts(pneumonia: SplitSet): ColumnTable {

@@ -9,7 +9,7 @@
  * ```ts ignore
  * import { experiments } from "./mod.ts";
  * const r = await experiments[0].run({ scale: "quick", seed: 1, cacheDir: "data/cache" });
- * console.log(r.tables.map((t) => t.name));
+ * console.log(Object.keys(r.tables), r.notes?.length); // [ "scans", "throughput" ] 2
  * ```
  * @module
  */

@@ -130,8 +130,11 @@ export async function pipelineServices(
  * @param s the services
  * @example
  * ```ts ignore
- * import { closeServices } from "./pipelines.ts";
- * closeServices(s);
+ * import { closeServices, pipelineServices } from "./pipelines.ts";
+ * import { paperAConfig } from "./options.ts";
+ * const s = await pipelineServices(audits, paperAConfig("quick"), 1); // audits: trained models
+ * closeServices(s); // the SEAL keys and ciphertexts are freed; the services are unusable now
+ * console.log(s.heSetupMs > 0); // true (what setting them up cost stays readable)
  * ```
  */
 export function closeServices(s: PipelineServices): void {
