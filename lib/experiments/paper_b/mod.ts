@@ -92,7 +92,7 @@ export interface PaperBResult extends ExperimentResult<PaperBTables, PaperBFigur
  * ```ts ignore
  * import { runPaperB } from "./mod.ts";
  * const r = await runPaperB({ scale: "quick", seed: 1, cacheDir: "data/cache" });
- * console.log(r.attacks.filter((a) => a.sets["16-bit"].broken).map((a) => a.cipher));
+ * console.log(r.attacks.filter((a) => a.sets["16-bit"].broken).map((a) => a.cipher)); // e.g. [ "AES-256-CTR fixed nonce", "chaos classic (textbook)" ]
  * ```
  */
 export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {

@@ -63,7 +63,7 @@ async function knownPairs(c: CipherEntry, plains: readonly MedImage[]): Promise<
  * import { knownPlaintextStudy } from "./plaintext_attacks.ts";
  * const { ciphers } = await cipherEntries(1);
  * const pts = await knownPlaintextStudy(ciphers, paperBOptions("quick", 1)); // trains networks: minutes
- * console.log(pts.filter((p) => p.attack === "xor-keystream" && p.n === 1 && p.exact === 1).map((p) => p.cipher));
+ * console.log(pts.filter((p) => p.attack === "xor-keystream" && p.n === 1 && p.exact === 1).map((p) => p.cipher)); // e.g. [ "AES-256-CTR fixed nonce" ] (the committed quick run)
  * ```
  */
 export async function knownPlaintextStudy(
