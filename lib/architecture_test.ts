@@ -25,6 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["viz"], // figures and tables
   ["report"], // writing results to disk
   ["experiments", "cli", "bench"], // what notebooks, commands and benchmarks run
+  ["adversarial"], // malformed input handed to every reader and every command
 ];
 
 /** One import found in a source file. */
