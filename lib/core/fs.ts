@@ -14,17 +14,71 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { MedCryptError } from "./errors.ts";
 
+import process from "node:process";
+
+/**
+ * The temporary file a write to `path` goes through: `.tmp-<name>-p<pid>-<random>` in the same
+ * folder, so a user sees which file it was for and which process wrote it.
+ */
 function tempPathFor(path: string): string {
   const rand = crypto.getRandomValues(new Uint32Array(2));
   return join(
     dirname(path),
-    `.tmp-${basename(path)}-${rand[0].toString(36)}${rand[1].toString(36)}`,
+    `${tempPrefix(path)}${Deno.pid}-${rand[0].toString(36)}${rand[1].toString(36)}`,
   );
+}
+
+const tempPrefix = (path: string) => `.tmp-${basename(path)}-p`;
+
+/** Whether process `pid` exists (a process of another user counts as existing). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporaries of earlier writes to `path` whose process no longer exists — what a
+ * write killed mid-way (`kill -9`, power loss) leaves behind. Temporaries of running processes
+ * are left alone.
+ *
+ * @param path the file about to be written
+ * @returns the temporaries removed
+ * @example
+ * ```ts
+ * import { removeStaleTemporaries } from "./fs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/.tmp-out.mce-p999999999-abc`, "partial"); // no such process
+ * console.log((await removeStaleTemporaries(`${dir}/out.mce`)).length); // 1
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function removeStaleTemporaries(path: string): Promise<string[]> {
+  const prefix = tempPrefix(path), removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dirname(path) || "."));
+  } catch {
+    return removed; // the folder does not exist (yet): nothing to clean
+  }
+  for (const e of entries) {
+    if (!e.isFile || !e.name.startsWith(prefix)) continue;
+    const pid = Number(e.name.slice(prefix.length).split("-")[0]);
+    if (!Number.isInteger(pid) || pid === Deno.pid || processExists(pid)) continue;
+    const p = join(dirname(path), e.name);
+    await Deno.remove(p).then(() => removed.push(p), () => {});
+  }
+  return removed;
 }
 
 /**
  * Writes `data` to `path` atomically: a temporary file in the same folder is written, synced
- * and renamed over `path`. On failure the temporary file is removed and `path` is untouched.
+ * and renamed over `path`. On failure the temporary file is removed and `path` is untouched;
+ * temporaries that killed writes to `path` left behind are removed first
+ * ({@linkcode removeStaleTemporaries}).
  *
  * @param path where the file should end up
  * @param data the bytes, or a function writing them to an open file (for streaming output)
@@ -43,6 +97,7 @@ export async function writeFileAtomic(
   path: string,
   data: Uint8Array | ((file: Deno.FsFile) => Promise<void>),
 ): Promise<void> {
+  await removeStaleTemporaries(path);
   const tmp = tempPathFor(path);
   let file: Deno.FsFile | undefined;
   try {
