@@ -101,7 +101,12 @@ export async function writeFileAtomic(
   const tmp = tempPathFor(path);
   let file: Deno.FsFile | undefined;
   try {
-    file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      throw new MedCryptError("not-found", `the folder ${dirname(path)} does not exist`, {
+        file: path,
+      });
+    });
     if (data instanceof Uint8Array) {
       let off = 0;
       while (off < data.length) off += await file.write(data.subarray(off));

@@ -37,3 +37,15 @@ Deno.test("writeFileAtomic: a failed streaming write leaves neither the output n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeFileAtomic: a missing output folder is named as such", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      writeFileAtomic(join(dir, "nope", "out.bin"), new Uint8Array([1])),
+      /out\.bin`: the folder .*nope does not exist$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
