@@ -7,7 +7,9 @@
  * be identical as text. Cells that are the same number up to floating-point summation order
  * (relative difference ≤ 1e-12) are listed as such, apart from real differences.
  *
- * `deno run -A tasks/tools/compare_tables.ts --base REV --new DIR [--only EXPERIMENT …]`
+ * `deno run -A tasks/tools/compare_tables.ts --base REV --new DIR [--only EXPERIMENT …]`, or
+ * `--base-dir DIR` instead of `--base REV` to compare two runs (e.g. two seeds, or two runs of one
+ * seed).
  *
  * Exit status: 0 when no non-timing cell differs beyond rounding, 1 otherwise, 2 on bad usage.
  *
@@ -21,7 +23,7 @@ import * as aq from "arquero";
 
 /** Column or row names of quantities measured on the clock or of the running process. */
 const TIMING =
-  /(^|[_ \-(])(ms|s|seconds?|sec|per_s|gb_per_s|mb_per_s|images_per_s|throughput|latency|img\/s|time|rss|heap|memory|cpu|speed|mbps|ratio_to_openssl|peak)([_ \-)]|$)|_ms$|Ms$|Seconds$|PerS$|MBps|rss|heap|cpu_ms|wall/i;
+  /(^|[_ \-(])(ms|s|seconds?|sec|per_s|gb_per_s|mb_per_s|images_per_s|throughput|latency|img\/s|time|rss|heap|memory|cpu|speed|mbps|ratio_to_openssl|peak)([_ \-)]|$)|_ms$|Ms$|Seconds$|PerS$|MBps|rss|heap|cpu_ms|wall|\bms\/|MB\/s/i;
 
 /** One differing cell. */
 interface Diff {
@@ -131,18 +133,28 @@ function committedCsvs(rev: string, experiment: string): Map<string, string> {
   );
 }
 
+function runCsvs(dir: string, experiment: string): Map<string, string> {
+  const d = join(dir, experiment);
+  return new Map(
+    readdirSync(d).filter((f) => f.endsWith(".csv")).map((
+      f,
+    ) => [f, readFileSync(join(d, f), "utf8")]),
+  );
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       base: { type: "string" },
+      "base-dir": { type: "string" },
       new: { type: "string" },
       only: { type: "string", multiple: true },
     },
   });
-  if (!values.base || !values.new || !existsSync(values.new)) {
+  if (!(values.base || values["base-dir"]) || !values.new || !existsSync(values.new)) {
     console.error(
-      "usage: compare_tables.ts --base GIT-REV --new FIGURES-DIR [--only EXPERIMENT …]",
+      "usage: compare_tables.ts (--base GIT-REV | --base-dir DIR) --new FIGURES-DIR [--only EXPERIMENT …]",
     );
     Deno.exit(2);
   }
@@ -156,9 +168,11 @@ if (import.meta.main) {
     const randomised = declaredRandomised(values.new, exp);
     let base: Map<string, string>;
     try {
-      base = committedCsvs(values.base, exp);
+      base = values["base-dir"]
+        ? runCsvs(values["base-dir"], exp)
+        : committedCsvs(values.base!, exp);
     } catch {
-      console.log(`${exp}: no tables committed at ${values.base}`);
+      console.log(`${exp}: no tables at ${values["base-dir"] ?? values.base}`);
       continue;
     }
     for (const [f, text] of base) {

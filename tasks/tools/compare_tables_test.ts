@@ -24,3 +24,9 @@ Deno.test("compare_tables: declared randomised cells are reported apart, only wh
     "max |ΔP|:randomised",
   ]);
 });
+
+Deno.test("compare_tables: per-image milliseconds and MB/s columns are timing", () => {
+  const a = "cipher,encrypt ms/image 64²,encrypt MB/s 8-bit\nAES,1.5,30\n";
+  const b = "cipher,encrypt ms/image 64²,encrypt MB/s 8-bit\nAES,1.1,41\n";
+  deepStrictEqual(compareCsv("t.csv", a, b).map((d) => d.kind), ["timing", "timing"]);
+});

@@ -136,6 +136,10 @@ export async function runHeExperiment(
         name: "he_summary",
         table: aq.from(rows),
         caption: "CKKS inference of the HE-friendly CNN (computed)",
+        randomised: [{
+          columns: ["max_abs_error"],
+          reason: "CKKS encryption noise (SEAL's encryptor draws fresh randomness)",
+        }],
       },
       params: {
         name: "he_params",
