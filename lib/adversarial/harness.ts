@@ -245,6 +245,11 @@ export function failures(outcomes: readonly Outcome[]): Outcome[] {
   return outcomes.filter((o) => o.kind !== "refused" || o.leftovers.length);
 }
 
+/** A command that failed without one clear line on stderr (a stack trace, several lines, none). */
+class CliCrash extends Error {
+  override name = "CliCrash";
+}
+
 /**
  * Runs `deno task medcrypt ARGS` in a subprocess as a user would, and turns what it printed into
  * the outcome of an in-process call: exit 0 resolves (a wrong success for a malformed input);
@@ -267,5 +272,5 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   if (lines.length === 1 && isClearMessage(lines[0])) {
     throw new MedCryptError("cli-refused", lines[0]);
   }
-  throw new Error(`exit ${r.code} with stderr: ${r.stderr.trim().slice(0, 200) || "(empty)"}`);
+  throw new CliCrash(`exit ${r.code} with stderr: ${r.stderr.trim().slice(0, 200) || "(empty)"}`);
 }
