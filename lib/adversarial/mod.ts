@@ -61,7 +61,10 @@ export interface RunSuiteOptions {
  * pay for the others' imports (tfjs, node-seal).
  */
 const SOURCES: Partial<Record<Category, () => Promise<CaseSource>>> = {
+  envelope: async () => (await import("./envelope.ts")).source,
+  keys: async () => (await import("./keys.ts")).source,
   paths: async () => (await import("./paths.ts")).source,
+  images: async () => (await import("./images.ts")).source,
 };
 
 /**

@@ -24,6 +24,8 @@ import {
 import { toHex } from "../core/bytes.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked } from "../core/fs.ts";
+import { rsaPrivateParts } from "./_der.ts";
+import { checkSealedCost, encodeSealed } from "./_sealed.ts";
 
 /** Smallest RSA modulus accepted, in bits. */
 export const MIN_RSA_BITS = 2048;
@@ -119,6 +121,31 @@ async function publicFromSpki(spki: Uint8Array, file?: string): Promise<PublicKe
   return { kind: "public", key, bits, spki, fingerprint: await fingerprintOf(spki) };
 }
 
+const big = (b64url: string | undefined) => {
+  const bin = atob((b64url ?? "").replace(/-/g, "+").replace(/_/g, "/"));
+  return bin.length ? BigInt(`0x${toHex(Uint8Array.from(bin, (c) => c.charCodeAt(0)))}`) : 0n;
+};
+
+/**
+ * Refuses a private key whose parts do not agree. RSA implementations decrypt with the CRT
+ * parameters, and some recompute them on import, so a damaged `dp`, `dq`, `qi` or `d` can go
+ * unnoticed: the key file is damaged even when decryption still works. Checks n = p·q,
+ * d·e ≡ 1 mod p−1 and q−1, dp = d mod p−1, dq = d mod q−1 and qi·q ≡ 1 mod p.
+ */
+function checkRsaParts(parts: bigint[], file?: string): void {
+  const [n, e, d, p, q, dp, dq, qi] = parts;
+  const ok = p > 1n && q > 1n && n === p * q && (d * e) % (p - 1n) === 1n &&
+    (d * e) % (q - 1n) === 1n && dp === d % (p - 1n) && dq === d % (q - 1n) &&
+    (qi * q) % p === 1n;
+  if (!ok) {
+    throw new MedCryptError(
+      "bad-key",
+      "the private key is damaged: its parts do not agree (n = p·q, d, dp, dq, qi)",
+      { file },
+    );
+  }
+}
+
 async function privateFromPkcs8(pkcs8: Uint8Array, file?: string): Promise<PrivateKey> {
   const key = await crypto.subtle.importKey("pkcs8", pkcs8 as Uint8Array<ArrayBuffer>, OAEP, true, [
     "decrypt",
@@ -126,6 +153,7 @@ async function privateFromPkcs8(pkcs8: Uint8Array, file?: string): Promise<Priva
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   checkBits(bits, file);
   const jwk = await crypto.subtle.exportKey("jwk", key);
+  checkRsaParts([jwk.n, jwk.e, jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi].map(big), file);
   const pubKey = await crypto.subtle.importKey(
     "jwk",
     { kty: "RSA", n: jwk.n, e: jwk.e, alg: "RSA-OAEP-256", ext: true },
@@ -174,6 +202,16 @@ function pem(label: string, der: Uint8Array): string {
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
+/** The DER inside the first PEM block (empty if its base64 does not decode). */
+function pemBody(text: string): Uint8Array {
+  const m = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END/.exec(text);
+  try {
+    return Uint8Array.from(atob((m?.[1] ?? "").replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  } catch {
+    return new Uint8Array();
+  }
+}
+
 function pemLabel(text: string): string | undefined {
   return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
 }
@@ -193,91 +231,13 @@ export function exportPublicPem(key: PublicKey): Promise<string> {
   return Promise.resolve(pem("PUBLIC KEY", key.spki));
 }
 
-// ---- minimal DER writer for EncryptedPrivateKeyInfo (RFC 5958 / 8018 / 7914)
-function derLen(n: number): number[] {
-  if (n < 0x80) return [n];
-  const out: number[] = [];
-  while (n > 0) {
-    out.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  }
-  return [0x80 | out.length, ...out];
-}
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const len = parts.reduce((s, p) => s + p.length, 0);
-  const head = [tag, ...derLen(len)];
-  const out = new Uint8Array(head.length + len);
-  out.set(head);
-  let o = head.length;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-function derInt(n: number): Uint8Array {
-  const bytes: number[] = [];
-  do {
-    bytes.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  } while (n > 0);
-  if (bytes[0] & 0x80) bytes.unshift(0);
-  return tlv(0x02, new Uint8Array(bytes));
-}
-const OID_PBES2 = new Uint8Array([
-  0x06,
-  0x09,
-  0x2a,
-  0x86,
-  0x48,
-  0x86,
-  0xf7,
-  0x0d,
-  0x01,
-  0x05,
-  0x0d,
-]);
-const OID_SCRYPT = new Uint8Array([
-  0x06,
-  0x09,
-  0x2b,
-  0x06,
-  0x01,
-  0x04,
-  0x01,
-  0xda,
-  0x47,
-  0x04,
-  0x0b,
-]);
-const OID_AES256_CBC = new Uint8Array([
-  0x06,
-  0x09,
-  0x60,
-  0x86,
-  0x48,
-  0x01,
-  0x65,
-  0x03,
-  0x04,
-  0x01,
-  0x2a,
-]);
-
 function sealPkcs8(pkcs8: Uint8Array, passphrase: string): Uint8Array {
   const salt = new Uint8Array(randomBytes(16));
   const iv = new Uint8Array(randomBytes(16));
   const { N, r, p } = SCRYPT_PARAMS;
   const dk = scryptSync(passphrase, salt, 32, { N, r, p, maxmem: 256 * N * r + 4 * 1024 * 1024 });
   // AES-256-CBC from node:crypto; PKCS#7 padding as PBES2 requires.
-  const enc = encryptCbc(dk, iv, pkcs8);
-  const scryptParams = tlv(0x30, tlv(0x04, salt), derInt(N), derInt(r), derInt(p), derInt(32));
-  const pbes2 = tlv(
-    0x30,
-    tlv(0x30, OID_SCRYPT, scryptParams),
-    tlv(0x30, OID_AES256_CBC, tlv(0x04, iv)),
-  );
-  return tlv(0x30, tlv(0x30, OID_PBES2, pbes2), tlv(0x04, enc));
+  return encodeSealed(SCRYPT_PARAMS, salt, iv, encryptCbc(dk, iv, pkcs8));
 }
 
 function encryptCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
@@ -416,6 +376,7 @@ export async function importPrivatePem(
         { file },
       );
     }
+    checkSealedCost(pemBody(text), file);
     try {
       k = createPrivateKey({ key: text, format: "pem", passphrase: options.passphrase });
     } catch (e) {
@@ -426,6 +387,16 @@ export async function importPrivatePem(
       );
     }
   } else {
+    // Checked on the file's own bytes: OpenSSL recomputes damaged CRT parameters on import.
+    const parts = rsaPrivateParts(pemBody(text));
+    if (parts === "damaged") {
+      throw new MedCryptError(
+        "bad-key",
+        "the private key is damaged: its algorithm identifier is not rsaEncryption with NULL parameters",
+        { file },
+      );
+    }
+    if (parts) checkRsaParts(parts, file);
     try {
       k = createPrivateKey(text);
     } catch (e) {

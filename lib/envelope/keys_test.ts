@@ -94,3 +94,65 @@ envTest("a public key where a private one is needed; RSA-1024 is refused", async
   assert.match(await code(readPublicKey(`${TESTDATA}missing.pem`)), /^not-found: /);
   assert.match(await code(generateKeyPair(1024 as RsaBits)), /^usage: RSA key size must be/);
 });
+
+/** The test private key with base64 character `at` of its body replaced. */
+function damagedPem(at: number): string {
+  const lines = Deno.readTextFileSync(`${TESTDATA}private.pem`).trim().split("\n");
+  const body = lines.slice(1, -1).join("");
+  const edited = body.slice(0, at) + (body[at] === "A" ? "B" : "A") + body.slice(at + 1);
+  return `${lines[0]}\n${edited.match(/.{1,64}/g)!.join("\n")}\n${lines.at(-1)}\n`;
+}
+
+Deno.test("a private key with a damaged CRT part or algorithm identifier is refused, though OpenSSL would repair it", async () => {
+  // Character 1500 lies in qi, 27 in the NULL parameters of rsaEncryption: both import silently
+  // and decrypt correctly unless checked.
+  assert.match(
+    await code(importPrivatePem(damagedPem(1500), { file: "k.pem" })),
+    /^bad-key: `k.pem`: the private key is damaged: its parts/,
+  );
+  assert.match(
+    await code(importPrivatePem(damagedPem(27), { file: "k.pem" })),
+    /bad-key: .*algorithm identifier/,
+  );
+  const jwk = await exportJwk(
+    await importPrivatePem(Deno.readTextFileSync(`${TESTDATA}private.pem`)),
+  );
+  assert.match(
+    await code(importJwk({ ...jwk, dp: jwk.dp!.slice(0, 20) }, { file: "k.jwk" })),
+    /the private key is damaged/,
+  );
+});
+
+Deno.test("a sealed key whose scrypt parameters would take minutes or gigabytes is refused before deriving", async () => {
+  const { encodeSealed } = await import("./_sealed.ts");
+  const sealed = (N: number, r: number, p: number) => {
+    const der = encodeSealed(
+      { N, r, p },
+      new Uint8Array(16),
+      new Uint8Array(16),
+      new Uint8Array(1232),
+    );
+    const b64 = btoa(String.fromCharCode(...der)).match(/.{1,64}/g)!.join("\n");
+    return `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${b64}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+  };
+  for (
+    const [N, r, p] of [
+      [2 ** 14, 8, 65535],
+      [2 ** 14, 8, 127],
+      [2 ** 14, 127, 2],
+      [2 ** 30, 8, 1],
+      [0, 8, 2],
+    ]
+  ) {
+    assert.match(
+      await code(importPrivatePem(sealed(N, r, p), { passphrase: "x", file: "k.pem" })),
+      /^sealed-key-cost: `k.pem`: the key's scrypt parameters/,
+      `N=${N} r=${r} p=${p}`,
+    );
+  }
+  // What this tool writes is accepted (and then fails only on the passphrase).
+  assert.match(
+    await code(importPrivatePem(sealed(2 ** 14, 8, 2), { passphrase: "x" })),
+    /^wrong-passphrase/,
+  );
+});

@@ -19,8 +19,9 @@
  *   (`slope → -slope`, `intercept → intercept + slope · max`), again losslessly.
  * - Rescale Slope/Intercept, Modality and Pixel Spacing are kept. Multi-frame files: frame 0 by
  *   default (option `frame`).
- * - The declared pixel data length is checked against Rows × Columns × Bits Allocated × frames,
- *   and element lengths against the file, before any pixel buffer is allocated.
+ * - The declared pixel data length must be Rows × Columns × Bits Allocated × frames (plus one pad
+ *   byte to an even length), and element lengths must fit the file; both are checked before any
+ *   pixel buffer is allocated.
  *
  * ## Writing ({@linkcode encodeDicom})
  * A Secondary Capture Image (1.2.840.10008.5.1.4.1.1.7), explicit VR little endian, MONOCHROME2,
@@ -247,6 +248,46 @@ export function readDicomInfo(bytes: Uint8Array, file?: string): DicomInfo {
 }
 
 /**
+ * The Pixel Data element must lie inside the file and hold exactly Rows × Columns × frames
+ * samples (one pad byte to even allowed); checked before the pixel buffer is allocated.
+ */
+function checkPixelLength(
+  pix: dicomParser.Element,
+  fileLength: number,
+  h: DicomInfo,
+  file?: string,
+): void {
+  const { width, height, frames } = h;
+  const frameBytes = width * height * (h.bitsAllocated / 8);
+  if (pix.dataOffset + pix.length > fileLength) {
+    fail(
+      "truncated",
+      `DICOM pixel data declares ${pix.length} bytes at ${pix.dataOffset}; the file has ${fileLength}`,
+      file,
+    );
+  }
+  if (pix.length < frameBytes * frames) {
+    fail(
+      "truncated",
+      `DICOM pixel data has ${pix.length} bytes; ${width}×${height}×${frames} frame(s) of ${h.bitsAllocated} bits need ${
+        frameBytes * frames
+      }`,
+      file,
+    );
+  }
+  // Longer is as wrong as shorter: Rows or Columns forged smaller (or Pixel Data forged longer)
+  // would otherwise read part of the pixels as a smaller image. One pad byte to even is allowed.
+  const whole = frameBytes * frames;
+  if (pix.length > whole + (whole % 2)) {
+    fail(
+      "bad-format",
+      `DICOM pixel data has ${pix.length} bytes; ${width}×${height}×${frames} frame(s) of ${h.bitsAllocated} bits are ${whole}, so Rows, Columns or Number of Frames do not describe it`,
+      file,
+    );
+  }
+}
+
+/**
  * Decodes an uncompressed little-endian DICOM file into a {@linkcode MedImage} (rules in the module
  * documentation).
  *
@@ -308,22 +349,7 @@ export function decodeDicom(
   const bpp = h.bitsAllocated / 8;
   const n = width * height;
   const frameBytes = n * bpp;
-  if (pix.dataOffset + pix.length > bytes.length) {
-    fail(
-      "truncated",
-      `DICOM pixel data declares ${pix.length} bytes at ${pix.dataOffset}; the file has ${bytes.length}`,
-      file,
-    );
-  }
-  if (pix.length < frameBytes * frames) {
-    fail(
-      "truncated",
-      `DICOM pixel data has ${pix.length} bytes; ${width}×${height}×${frames} frame(s) of ${h.bitsAllocated} bits need ${
-        frameBytes * frames
-      }`,
-      file,
-    );
-  }
+  checkPixelLength(pix, bytes.length, h, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset + pix.dataOffset + frame * frameBytes);
   const shift = highBit - stored + 1;
   const mask = stored === 32 ? 0xffffffff : 2 ** stored - 1;

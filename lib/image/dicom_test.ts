@@ -183,3 +183,17 @@ Deno.test("bad DICOM: not DICOM, truncated pixel data, missing rows", () => {
   const noRows = part10("1.2.840.10008.1.2.1", new Builder(true).us(0x0028, 0x0011, 3).bytes);
   assert.equal(errorCode(() => decodeDicom(noRows)), "bad-format");
 });
+
+Deno.test("Rows forged smaller than the Pixel Data: refused, not read as a part of the image", () => {
+  const b = encodeDicom(medImage(new Uint16Array(12 * 10).fill(7), 12, 10));
+  const v = new DataView(b.buffer);
+  for (let i = 132; i + 10 < b.length; i += 2) {
+    if (v.getUint16(i, true) === 0x28 && v.getUint16(i + 2, true) === 0x10) {
+      v.setUint16(i + 8, 5, true); // Rows 10 → 5: 120 of the 240 bytes would be read
+      break;
+    }
+  }
+  assert.throws(() => decodeDicom(b, "r.dcm"), /240 bytes; 12×5×1 frame\(s\) of 16 bits are 120/);
+  // an 8-bit image of odd size keeps its pad byte
+  assert.equal(decodeDicom(encodeDicom(medImage(new Uint8Array(15), 5, 3))).height, 3);
+});

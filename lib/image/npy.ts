@@ -162,6 +162,8 @@ function parseDescr(descr: string, file?: string): { dtype: DType; bigEndian: bo
  *
  * @param bytes the whole file
  * @param file file name for error messages
+ * @param fileLength the length of the whole file when `bytes` is only its start (a header read
+ * before the rest is inflated); the declared data must fit it exactly
  * @returns the header
  * @example
  * ```ts
@@ -170,7 +172,7 @@ function parseDescr(descr: string, file?: string): { dtype: DType; bigEndian: bo
  * console.log(readNpyHeader(bytes).shape); // [2, 3]
  * ```
  */
-export function readNpyHeader(bytes: Uint8Array, file?: string): NpyHeader {
+export function readNpyHeader(bytes: Uint8Array, file?: string, fileLength?: number): NpyHeader {
   if (bytes.length < 10 || !isNpy(bytes)) {
     fail(
       "bad-format",
@@ -245,7 +247,7 @@ export function readNpyHeader(bytes: Uint8Array, file?: string): NpyHeader {
     if (count > Number.MAX_SAFE_INTEGER) fail("bad-header", "NPY shape is absurdly large", file);
   }
   const need = count * ITEM_SIZE[dtype];
-  const have = bytes.length - dataOffset;
+  const have = (fileLength ?? bytes.length) - dataOffset;
   if (need > have) {
     fail(
       "truncated",

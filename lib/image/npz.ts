@@ -4,8 +4,9 @@
  * The zip directory is parsed here, and every size it declares is checked against the file
  * before anything is allocated: a stored member must lie inside the file; a deflated member may
  * declare at most {@linkcode MAX_INFLATE_RATIO} times its compressed size, and never more than
- * {@linkcode MAX_NPZ_MEMBER} bytes; after inflating (with `fflate`) the length and CRC-32 must
- * match. Every failure is a {@linkcode MedCryptError}.
+ * {@linkcode MAX_NPZ_MEMBER} bytes; a `.npy` member's header is inflated first and must imply
+ * exactly the declared size before the member's buffer is allocated; inflating (with `fflate`)
+ * stops as soon as a stream yields more than declared; the length and CRC-32 must match. Every failure is a {@linkcode MedCryptError}.
  *
  * @example Write and read an archive
  * ```ts
@@ -16,15 +17,20 @@
  * ```
  * @module
  */
-import { inflateSync, type Zippable, zipSync } from "fflate";
+import { type Zippable, zipSync } from "fflate";
 import { MedCryptError } from "../core/errors.ts";
 import {
   decodeNpyArray,
   encodeNpyArray,
+  MAX_NPY_HEADER,
   type NdArray,
   type NpyHeader,
   readNpyHeader,
 } from "./npy.ts";
+import { inflateBounded, type Inflated } from "./_inflate.ts";
+
+/** How errors name a member: `archive.npz:member.npy`. */
+const memberName = (e: NpzEntry, file?: string) => file ? `${file}:${e.path}` : e.path;
 
 /** Largest accepted uncompressed member, in bytes (4 GiB − 1; typed arrays cap near there). */
 export const MAX_NPZ_MEMBER = 0xffffffff;
@@ -192,6 +198,39 @@ export function listNpz(bytes: Uint8Array, file?: string): NpzEntry[] {
   return entries;
 }
 
+/** Inflates a deflated member, its declared size (and NPY header) checked before allocation. */
+function inflateMember(raw: Uint8Array, entry: NpzEntry, file?: string): Uint8Array {
+  if (entry.size > MAX_NPZ_MEMBER || entry.size > MAX_INFLATE_RATIO * entry.compressedSize + 64) {
+    fail(
+      "bad-format",
+      `deflated zip member '${entry.path}' claims ${entry.size} bytes from ${entry.compressedSize}; implausible`,
+      file,
+    );
+  }
+  // A .npy member's header is read from the first bytes and must imply the declared size
+  // before the member's buffer is allocated: a zip bomb is refused after ~64 KiB.
+  const check = entry.path.endsWith(".npy")
+    ? (prefix: Uint8Array) => readNpyHeader(prefix, memberName(entry, file), entry.size)
+    : undefined;
+  let r: Inflated;
+  try {
+    r = inflateBounded(raw, entry.size, { check, prefixBytes: MAX_NPY_HEADER + 12 });
+  } catch (e) {
+    if (e instanceof MedCryptError) throw e;
+    fail("corrupt", `zip member '${entry.path}' does not inflate: ${(e as Error).message}`, file);
+  }
+  if (r.more || r.produced !== entry.size) {
+    fail(
+      "corrupt",
+      `zip member '${entry.path}' inflates to ${
+        r.more ? "more than " : ""
+      }${r.produced} bytes, not ${entry.size}`,
+      file,
+    );
+  }
+  return r.out;
+}
+
 /**
  * Extracts the raw bytes of one member, with every size checked before allocation.
  *
@@ -233,25 +272,7 @@ export function extractNpzMember(bytes: Uint8Array, entry: NpzEntry, file?: stri
     }
     out = raw;
   } else {
-    if (entry.size > MAX_NPZ_MEMBER || entry.size > MAX_INFLATE_RATIO * entry.compressedSize + 64) {
-      fail(
-        "bad-format",
-        `deflated zip member '${entry.path}' claims ${entry.size} bytes from ${entry.compressedSize}; implausible`,
-        file,
-      );
-    }
-    try {
-      out = inflateSync(raw, { out: new Uint8Array(entry.size) });
-    } catch (e) {
-      fail("corrupt", `zip member '${entry.path}' does not inflate: ${(e as Error).message}`, file);
-    }
-    if (out.length !== entry.size) {
-      fail(
-        "corrupt",
-        `zip member '${entry.path}' inflates to ${out.length} bytes, not ${entry.size}`,
-        file,
-      );
-    }
+    out = inflateMember(raw, entry, file);
   }
   if (crc32(out) !== entry.crc32) {
     fail("corrupt", `zip member '${entry.path}' fails its CRC-32 check (damaged)`, file);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeNpz, encodeNpz, extractNpzMember, listNpz, npzHeaders } from "./npz.ts";
-import { errorCode } from "./_test_util.ts";
+import { crc32, errorCode, zeroDeflate, zipOne } from "./_test_util.ts";
+import { encodeNpyArray } from "./npy.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
@@ -61,4 +62,28 @@ Deno.test("damaged archives: CRC, truncation, forged sizes, not-a-zip", () => {
   assert.equal(listNpz(forged)[0].size, 0xfffffff0);
   assert.equal(errorCode(() => extractNpzMember(forged, listNpz(forged)[0])), "bad-format");
   assert.equal(entries[0].size, 0x88);
+});
+
+Deno.test("zip bomb: a member declaring 1 GiB is refused from its NPY header, before allocating", () => {
+  const gib = 2 ** 30;
+  const bomb = zipOne("train_images.npy", zeroDeflate(gib), gib, 0);
+  const rss0 = Deno.memoryUsage().rss;
+  const t0 = performance.now();
+  const e = (() => {
+    try {
+      decodeNpz(bomb, "bomb.npz");
+    } catch (e) {
+      return e as Error;
+    }
+  })();
+  assert.match(e?.message ?? "", /^`bomb\.npz:train_images\.npy`: not an NPY file/);
+  assert.ok(Deno.memoryUsage().rss - rss0 < 256 * 2 ** 20, "the member's 1 GiB was allocated");
+  assert.ok(performance.now() - t0 < 2000);
+});
+
+Deno.test("a member inflating past its declared size is refused, even with a matching CRC", () => {
+  const small = encodeNpyArray({ dtype: "u1", shape: [10, 10], data: new Uint8Array(100) });
+  const z = zipOne("a.npy", zeroDeflate(2 ** 24, small), small.length, crc32(small));
+  assert.throws(() => decodeNpz(z, "o.npz"), /inflates to more than 228 bytes/);
+  assert.throws(() => npzHeaders(z, "o.npz"), /inflates to more than 228 bytes/);
 });

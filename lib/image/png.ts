@@ -32,9 +32,9 @@
  * @module
  */
 import { decode, encode } from "fast-png";
-import { unzlibSync } from "fflate";
 import { MedCryptError } from "../core/errors.ts";
 import { type MedImage, medImage, type MedImageOptions } from "./types.ts";
+import { inflateBounded, type Inflated } from "./_inflate.ts";
 
 /** Largest accepted image, in pixels (2^28 = 16384 × 16384). */
 export const MAX_PNG_PIXELS = 2 ** 28;
@@ -212,19 +212,20 @@ export function decodePng(bytes: Uint8Array, file?: string): MedImage {
       file,
     );
   }
-  // Inflate into a buffer one byte larger than needed: a longer stream shows as overflow.
-  let raw: Uint8Array;
+  // Inflated a little at a time and stopped as soon as it exceeds what the header implies, so a
+  // zlib bomb behind a small IHDR costs neither memory nor the time of inflating it.
+  let raw: Inflated;
   try {
-    raw = unzlibSync(idat, { out: new Uint8Array(need + 1) });
+    raw = inflateBounded(idat, need, { zlib: true });
   } catch (e) {
     fail("corrupt", `PNG image data does not inflate: ${(e as Error).message}`, file);
   }
-  if (raw.length !== need) {
+  if (raw.more || raw.produced !== need) {
     fail(
       "corrupt",
-      `PNG image data inflates to ${raw.length > need ? "more than " : ""}${
-        Math.min(raw.length, need)
-      } bytes; its header implies ${need}`,
+      `PNG image data inflates to ${
+        raw.more ? "more than " : ""
+      }${raw.produced} bytes; its header implies ${need}`,
       file,
     );
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { decodeNpy } from "./npy.ts";
 import { decodePng, encodePng, readPngHeader } from "./png.ts";
 import { medImage } from "./types.ts";
-import { errorCode } from "./_test_util.ts";
+import { concat, crc32, errorCode, latin1, zeroZlib } from "./_test_util.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
@@ -87,4 +87,27 @@ Deno.test("bad PNGs: signature, truncation, forged size, bad CRC, lying IDAT", (
   const crc = GREY8.slice();
   crc[crc.length - 20] ^= 1; // inside IDAT data
   assert.equal(errorCode(() => decodePng(crc)), "corrupt");
+});
+
+Deno.test("zlib bomb: 1 GiB of IDAT behind a 100×100 IHDR is stopped at 10,101 bytes", () => {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, 100);
+  new DataView(ihdr.buffer).setUint32(4, 100);
+  ihdr[8] = 8;
+  const chunk = (type: string, data: Uint8Array) => {
+    const c = concat(new Uint8Array(4), latin1(type), data, new Uint8Array(4));
+    const v = new DataView(c.buffer);
+    v.setUint32(0, data.length);
+    v.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)));
+    return c;
+  };
+  const bomb = concat(
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zeroZlib(2 ** 30)),
+    chunk("IEND", new Uint8Array(0)),
+  );
+  // Inflation stops once the image's 10,100 bytes are exceeded; an unbounded reader inflated the
+  // whole GiB into nothing first (seconds of CPU), and then failed with another message.
+  assert.throws(() => decodePng(bomb, "bomb.png"), /inflates to more than 10100 bytes/);
 });
