@@ -91,7 +91,32 @@ export function imageToInput(
       { file: name },
     );
   }
+  if (img.rescale && (img.rescale.slope !== 1 || img.rescale.intercept !== 0)) {
+    throw new MedCryptError(
+      "bad-values",
+      `image values were mapped into 0..${
+        2 ** img.bitDepth - 1
+      } from another range (slope ${img.rescale.slope}, intercept ${img.rescale.intercept}, e.g. signed data); the HE model takes unsigned 8-bit pixels as stored`,
+      { file: name },
+    );
+  }
   return preprocess(img.data, spec.inputNorm);
+}
+
+/**
+ * The largest magnitude a preprocessed input can have: 1 for pixels scaled to 0..1, and
+ * √(pixels) for per-image standardisation (no z-score of n values exceeds √(n − 1)).
+ *
+ * @param pixels values per input
+ * @returns the bound the client enforces before encrypting
+ * @example
+ * ```ts
+ * import { inputBound } from "./client.ts";
+ * console.log(inputBound(784)); // 28.000000028
+ * ```
+ */
+export function inputBound(pixels: number): number {
+  return Math.max(1, Math.sqrt(pixels)) * (1 + 1e-9);
 }
 
 /** The client: owns the secret key. */
@@ -365,6 +390,19 @@ export class HeClient {
         "bad-shape",
         `an input has ${x.length} values, the model takes ${px}`,
       );
+    }
+    // CKKS encodes values at a fixed scale: NaN and ±Infinity break the encoder, and values far
+    // outside the trained range overflow the modulus into a confident garbage diagnosis.
+    const bound = inputBound(px);
+    for (let i = 0; i < px; i++) {
+      if (!(Math.abs(x[i]) <= bound)) {
+        throw new MedCryptError(
+          "bad-input",
+          `input value ${i} is ${x[i]}; inputs must be finite numbers within ±${+bound.toFixed(
+            3,
+          )} (what preprocessing produces)`,
+        );
+      }
     }
   }
 

@@ -195,3 +195,64 @@ Deno.test("he: images of the wrong size or bit depth, and models too deep, are r
     client.delete();
   }
 });
+
+Deno.test("he: NaN, ±Infinity and values beyond any preprocessed pixel are refused before encryption", async () => {
+  // tinyModel takes 4×4 inputs, so the bound is max(1, √16) = 4. Before the check NaN was
+  // encrypted silently and ±Infinity or 1e6 threw WebAssembly exceptions from the encoder.
+  const client = await HeClient.create(params);
+  try {
+    for (const v of [NaN, Infinity, -Infinity, 1e6, -4.01]) {
+      const x = new Float64Array(16).fill(0.5);
+      x[7] = v;
+      await rejects(
+        () => client.encryptSingle(spec, [x]),
+        "bad-input",
+        /input value 7 is .*finite numbers within ±4/,
+      );
+      await rejects(() => client.encryptBatch(spec, [new Float64Array(16), x]), "bad-input");
+    }
+    const edge = new Float64Array(16).fill(-4);
+    assert.equal(client.encryptSingle(spec, [edge]).count, 1);
+  } finally {
+    client.delete();
+  }
+});
+
+Deno.test("he: a signed image shifted into 0..255 is refused, not classified as if it were stored that way", async () => {
+  const { ndArrayToImage } = await import("../image/npy.ts");
+  const img = ndArrayToImage({
+    dtype: "i1",
+    shape: [4, 4],
+    data: Int8Array.from({ length: 16 }, (_, i) => i - 8),
+  });
+  await rejects(
+    () => imageToInput(img, spec, "s.npy"),
+    "bad-values",
+    /^`s.npy`: image values were mapped/,
+  );
+});
+
+Deno.test("he: model files with no layers, a bad input shape or non-numeric weights are refused", async () => {
+  const { modelFromJson, modelToJson } = await import("./model.ts");
+  const good = JSON.parse(new TextDecoder().decode(modelToJson(model)));
+  const bad = (edit: (m: typeof good) => void) => {
+    const m = structuredClone(good);
+    edit(m);
+    return new TextEncoder().encode(JSON.stringify(m));
+  };
+  const cases: [Uint8Array, RegExp][] = [
+    [bad((m) => (m.layers = [])), /no layers/],
+    [bad((m) => (m.inputShape = ["4", "4"])), /input shape/],
+    [bad((m) => (m.layers[0].weights[0] = null)), /weights\[0\] is null, not a finite number/],
+    [bad((m) => (m.layers[0].weights[0] = "0.1")), /not a finite number/],
+    [
+      new TextEncoder().encode(
+        JSON.stringify(good).replace(/("weights":\[)(-?[\d.e+-]+)/, "$11e999"),
+      ),
+      /is null|Infinity|not a finite/,
+    ],
+  ];
+  for (const [bytes, re] of cases) {
+    await rejects(() => modelFromJson(bytes, "m.json"), "bad-model", re);
+  }
+});

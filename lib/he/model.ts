@@ -698,10 +698,38 @@ export function modelFromJson(bytes: Uint8Array, file?: string): HeModel {
   ) {
     throw new MedCryptError("bad-format", "not a medcrypt-he-model/1 file", { file });
   }
-  const layers = j.layers.map((l) => {
+  const [h, w] = j.inputShape;
+  const dim = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4096;
+  if (j.inputShape.length !== 2 || !dim(h) || !dim(w)) {
+    throw new MedCryptError(
+      "bad-model",
+      `input shape ${JSON.stringify(j.inputShape)} is not two whole numbers in 1..4096`,
+      { file },
+    );
+  }
+  if (j.layers.length === 0) {
+    throw new MedCryptError("bad-model", "the model has no layers", { file });
+  }
+  const layers = j.layers.map((l, i) => {
     const o: Record<string, unknown> = { ...l };
     for (const k of ["weights", "bias"]) {
-      if (k in o) o[k] = Float64Array.from(o[k] as number[]);
+      if (!(k in o)) continue;
+      const v = o[k];
+      const bad = Array.isArray(v)
+        ? v.findIndex((x) => typeof x !== "number" || !Number.isFinite(x))
+        : -2;
+      if (bad !== -1) {
+        throw new MedCryptError(
+          "bad-model",
+          bad === -2
+            ? `layer ${i} ${k} is not an array of numbers`
+            : `layer ${i} ${k}[${bad}] is ${
+              JSON.stringify((v as unknown[])[bad]) ?? String((v as unknown[])[bad])
+            }, not a finite number`,
+          { file },
+        );
+      }
+      o[k] = Float64Array.from(v as number[]);
     }
     return o as unknown as HeLayer;
   });
