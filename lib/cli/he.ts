@@ -23,6 +23,9 @@ import { PRESETS } from "../he/params.ts";
 import { encryptedInference, SHIPPED_MODEL_PATH } from "../he/pipeline.ts";
 import { clientSpec } from "../he/spec.ts";
 import { preset } from "../he/params.ts";
+import { remoteEncryptedInference, ServiceClient } from "../service/client.ts";
+import { defaultStateDir } from "../service/store.ts";
+import { localTokenPath } from "./service.ts";
 
 type ParseOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
 
@@ -39,7 +42,7 @@ const heInfer: Command = {
   summary:
     "classify images under CKKS encryption (client → server → client) and compare with plaintext",
   usage: "he-infer --in IMAGE.npy [--in …] [--json] [--mode single|batch] [--preset NAME] " +
-    "[--model MODEL.json] [--workers N]",
+    "[--model MODEL.json] [--workers N] [--server URL [--token-env VAR] [--ca-cert CERT.pem]]",
   async run(args) {
     const { values } = parse(args, {
       in: { type: "string", multiple: true },
@@ -48,6 +51,9 @@ const heInfer: Command = {
       preset: { type: "string", default: "ckks-8192-d5" },
       model: { type: "string", default: SHIPPED_MODEL_PATH },
       workers: { type: "string", default: "1" },
+      server: { type: "string" },
+      "token-env": { type: "string" },
+      "ca-cert": { type: "string" },
     });
     const ins = (values.in as string[] | undefined) ?? [];
     if (ins.length === 0) throw new MedCryptError("usage", "give at least one --in IMAGE");
@@ -59,6 +65,7 @@ const heInfer: Command = {
     if (!Number.isInteger(workers) || workers < 1 || workers > 8) {
       throw new MedCryptError("usage", `--workers must be 1..8, not '${values.workers}'`);
     }
+    if (values.server) return await remoteInfer(ins, values);
     const params = preset(values.preset as string);
     const model = await loadHeModel(values.model as string);
     const spec = clientSpec(model, params);
@@ -122,6 +129,91 @@ const heInfer: Command = {
     return 0;
   },
 };
+
+/**
+ * The token for a service: `--token-env VAR`, else `MEDCRYPT_TOKEN`, else (for a server on this
+ * machine) the `local` client's token file in the default state folder.
+ */
+async function serviceToken(url: string, envVar: unknown): Promise<string> {
+  if (typeof envVar === "string") {
+    const t = Deno.env.get(envVar);
+    if (!t) throw new MedCryptError("usage", `--token-env ${envVar}: the variable is not set`);
+    return t;
+  }
+  const env = Deno.env.get("MEDCRYPT_TOKEN");
+  if (env) return env;
+  const host = new URL(url).hostname;
+  if (host === "127.0.0.1" || host === "localhost" || host === "[::1]") {
+    const file = localTokenPath(defaultStateDir());
+    try {
+      return (await Deno.readTextFile(file)).trim();
+    } catch {
+      throw new MedCryptError(
+        "usage",
+        `no token: set MEDCRYPT_TOKEN or --token-env VAR (no ${file} from a local \`medcrypt serve\`)`,
+      );
+    }
+  }
+  throw new MedCryptError("usage", "no token: set MEDCRYPT_TOKEN or give --token-env VAR");
+}
+
+/** `he-infer --server URL`: the same inference with the server across a socket. */
+async function remoteInfer(ins: string[], values: Record<string, unknown>): Promise<number> {
+  const url = (values.server as string).replace(/\/+$/, "");
+  const caCert = values["ca-cert"]
+    ? await Deno.readTextFile(values["ca-cert"] as string)
+    : undefined;
+  const api = new ServiceClient(url, await serviceToken(url, values["token-env"]), { caCert });
+  try {
+    const { spec } = await api.spec(values.preset as string);
+    const inputs: Float64Array[] = [];
+    for (const p of ins) inputs.push(imageToInput(await readImage(p), spec, p));
+    const run = await remoteEncryptedInference(api, inputs, {
+      preset: values.preset as string,
+      mode: values.mode as "single" | "batch",
+    });
+    const k = spec.classes;
+    const results = ins.map((file, i) => ({
+      file,
+      encryptedLogits: Array.from(run.logits.subarray(i * k, (i + 1) * k)),
+      label: run.labels[i],
+    }));
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          {
+            server: url,
+            results,
+            wire: run.wire,
+            inferenceMs: run.inferenceMs,
+            setupMs: run.setupMs,
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    for (const r of results) {
+      console.log(
+        `${r.file}: ${r.label} (encrypted logits ${
+          r.encryptedLogits.map((v) => v.toFixed(5)).join(", ")
+        }; evaluated by ${url})`,
+      );
+    }
+    const mb = (n: number) => (n / 1e6).toFixed(2);
+    console.log(
+      `on the wire: keys ${mb(run.wire.keysBytes)} MB once, queries ${
+        mb(run.wire.queryBytes)
+      } MB, replies ${mb(run.wire.resultBytes)} MB; ${
+        (run.inferenceMs / ins.length).toFixed(0)
+      } ms per image`,
+    );
+    return 0;
+  } finally {
+    api.close();
+  }
+}
 
 const heTrain: Command = {
   name: "he-train",

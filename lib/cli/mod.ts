@@ -16,6 +16,7 @@ import { commands as envelope } from "./envelope.ts";
 import { commands as he } from "./he.ts";
 import { commands as revcipher } from "./revcipher.ts";
 import { commands as metrics } from "./metrics.ts";
+import { commands as service } from "./service.ts";
 
 export type { Command } from "./types.ts";
 
@@ -28,7 +29,7 @@ export type { Command } from "./types.ts";
  * ```
  */
 export function allCommands(): Command[] {
-  const list = [...image, ...envelope, ...he, ...revcipher, ...metrics];
+  const list = [...image, ...envelope, ...he, ...revcipher, ...metrics, ...service];
   const help: Command = {
     name: "help",
     summary: "list the commands",

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+import { encodeNpy, medImage } from "../image/mod.ts";
+
+const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function medcrypt(env: Record<string, string>, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, ...args],
+    env: { MEDCRYPT_QUIET: "1", NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Starts `medcrypt serve --port 0` and returns its URL from the first line it prints. */
+async function serve(env: Record<string, string>) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, "serve", "--port", "0"],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    text += r.value;
+  }
+  const url = /listening on (\S+)/.exec(text)?.[1];
+  if (!url) {
+    const err = await new Response(child.stderr).text();
+    assert.fail(`serve printed: ${text} ${err}`);
+  }
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      let rest = text;
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+      const status = await child.status;
+      await child.stderr.cancel();
+      return { code: status.code, rest };
+    },
+  };
+}
+
+Deno.test("cli serve + he-infer --server: the same label, and logits within the CKKS bound, as in process", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { XDG_STATE_HOME: dir };
+  const { test } = await loadPneumoniaMNIST();
+  const img = `${dir}/test0.npy`;
+  await Deno.writeFile(img, encodeNpy(medImage(test.images.slice(0, 784), 28, 28)));
+  const server = await serve(env);
+  try {
+    // No token flag: the local client's token file of the default state folder is used.
+    const remote = await medcrypt(env, "he-infer", "--server", server.url, "--in", img, "--json");
+    assert.equal(remote.code, 0, remote.stderr);
+    const local = await medcrypt(env, "he-infer", "--in", img, "--json");
+    assert.equal(local.code, 0, local.stderr);
+    const r = JSON.parse(remote.stdout), l = JSON.parse(local.stdout);
+    assert.equal(r.results[0].label, ["normal", "pneumonia"][l.results[0].label]);
+    const bound = l.errorBound.logits;
+    r.results[0].encryptedLogits.forEach((v: number, c: number) => {
+      assert.ok(
+        Math.abs(v - l.results[0].plainLogits[c]) <= bound,
+        `class ${c}: ${v} vs ${l.results[0].plainLogits[c]}`,
+      );
+    });
+    assert.ok(r.wire.keysBytes > 1e6 && r.wire.queryBytes > 1e5);
+    // A client added by name gets a token that works through MEDCRYPT_TOKEN; a wrong one is refused.
+    const added = await medcrypt(
+      { ...env, MEDCRYPT_QUIET: "" },
+      "serve",
+      "add-client",
+      "bob",
+      "--budget",
+      "0",
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const token = added.stdout.trim();
+    assert.match(token, /^mc_[A-Za-z0-9_-]{43}$/);
+    const spent = await medcrypt(
+      { ...env, MEDCRYPT_TOKEN: token },
+      "he-infer",
+      "--server",
+      server.url,
+      "--in",
+      img,
+    );
+    assert.equal(spent.code, 1);
+    assert.match(spent.stderr.trim(), /budget-spent|budget of client 'bob' is spent/);
+    const wrong = await medcrypt(
+      { ...env, MEDCRYPT_TOKEN: "mc_nope" },
+      "he-infer",
+      "--server",
+      server.url,
+      "--in",
+      img,
+    );
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
+    assert.match(wrong.stderr, /401/);
+  } finally {
+    const s = await server.stop();
+    assert.equal(s.code, 0);
+    assert.match(s.rest, /stopped/);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
