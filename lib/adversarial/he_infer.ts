@@ -84,7 +84,8 @@ function imageFiles(rng: Rng, long: boolean): [string, string, Uint8Array][] {
     ["an empty file", "npy", new Uint8Array()],
   ];
   for (let k = 0; k < (long ? 300 : 6); k++) {
-    let w = 1 + rng.int(64), h = 1 + rng.int(64);
+    let w = 1 + rng.int(64);
+    const h = 1 + rng.int(64);
     if (w === 28 && h === 28) w = 29;
     files.push([`${w}×${h} (random size)`, "npy", grey(w, h)]);
   }

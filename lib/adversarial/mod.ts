@@ -65,6 +65,7 @@ const SOURCES: Partial<Record<Category, () => Promise<CaseSource>>> = {
   keys: async () => (await import("./keys.ts")).source,
   paths: async () => (await import("./paths.ts")).source,
   images: async () => (await import("./images.ts")).source,
+  revcipher: async () => (await import("./revcipher.ts")).source,
   "he-infer": async () => (await import("./he_infer.ts")).source,
 };
 

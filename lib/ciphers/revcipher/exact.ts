@@ -331,7 +331,7 @@ export async function decryptExact(
   if (verify && toHex(await ck.checkValue()) !== header.check) {
     throw new MedCryptError(
       "wrong-key",
-      "wrong key: the key check value in the header does not match",
+      "wrong key (or the header's imageHash or check field was altered): the key check value does not match",
     );
   }
   const p = await exactCore(
@@ -356,7 +356,7 @@ export async function decryptExact(
   if (verify && over > 0) {
     throw new MedCryptError(
       "wrong-key",
-      `decryption gave ${over} values above ${bitDepth}-bit range: wrong key or altered cipher`,
+      `decryption gave ${over} values above ${bitDepth}-bit range: the cipher's pixels were altered, its header is another image's, or the header's check value was forged for a wrong key`,
     );
   }
   const img = medImage(out, width, height, {
@@ -368,7 +368,7 @@ export async function decryptExact(
   if (verify && toHex(await imageHash(img)) !== header.imageHash) {
     throw new MedCryptError(
       "integrity",
-      "decrypted image does not match the image hash in the header: the cipher image was altered",
+      "the cipher image does not match its header (the key is right, but the decrypted image does not match the image hash in the header): its pixels were altered, or the header is another image's",
     );
   }
   return img;

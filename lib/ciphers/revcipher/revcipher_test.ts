@@ -152,3 +152,27 @@ Deno.test("training: checkpoint and resume reproduce an uninterrupted run", asyn
   }
   assert.ok(straight.history.loss.every(Number.isFinite));
 });
+
+Deno.test("exact variant: altered pixels and another image's header are told apart from a wrong key", async () => {
+  const { encryptExact, decryptExact } = await import("./exact.ts");
+  const model = await loadDefaultModel();
+  const img = (s: number) =>
+    medImage(Uint8Array.from({ length: 256 }, (_, i) => (i * 31 + s * 7) % 256), 16, 16);
+  const a = await encryptExact(img(1), "k", model), b = await encryptExact(img(2), "k", model);
+  const fails = async (p: Promise<unknown>, code: string, re: RegExp) => {
+    const e = await p.then(() => undefined, (e) => e);
+    assert.ok(e instanceof MedCryptError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, re);
+  };
+  const altered = a.cipher.data.slice();
+  altered[5] ^= 1;
+  const mismatch = /the key is right.*pixels were altered, or the header is another image's/;
+  await fails(decryptExact(medImage(altered, 16, 16), a.header, "k", model), "integrity", mismatch);
+  await fails(decryptExact(a.cipher, b.header, "k", model), "integrity", mismatch);
+  await fails(
+    decryptExact(a.cipher, a.header, "K", model),
+    "wrong-key",
+    /^wrong key \(or the header's imageHash or check field was altered\)/,
+  );
+});
