@@ -202,6 +202,8 @@ export interface Service {
   handler(req: Request): Promise<Response>;
   /** Counters. */
   metrics: Metrics;
+  /** Its routes, `METHOD /path` (what `openapi.json` describes). */
+  routes: readonly string[];
   /** Releases the cached SEAL servers. */
   close(): void;
 }
@@ -365,7 +367,7 @@ export function createService(options: ServiceOptions): Service {
     } catch { /* the audit log must not turn an answer into an error */ }
     return response;
   }
-  return { handler, metrics, close: () => servers.clear() };
+  return { handler, metrics, routes: Object.keys(routes), close: () => servers.clear() };
 }
 
 /** The JSON error for anything a route threw; unexpected errors are logged and kept opaque. */

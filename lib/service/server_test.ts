@@ -273,3 +273,28 @@ Deno.test("service: over TLS with a self-signed certificate, for the typed clien
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service: openapi.json describes exactly the routes the server answers", async () => {
+  const { createService } = await import("./server.ts");
+  const doc = JSON.parse(await Deno.readTextFile(new URL("./openapi.json", import.meta.url)));
+  assert.equal(doc.openapi, "3.1.0");
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  const dir = await Deno.makeTempDir();
+  const store = ServiceStore.open(dir);
+  const svc = createService({ store, model });
+  try {
+    assert.deepEqual(documented, [...svc.routes].sort());
+    // Every documented route is answered (not 404/405) by the handler, without a token: 401 or 200.
+    for (const r of documented) {
+      const [method, path] = r.split(" ");
+      const res = await svc.handler(new Request(`http://x${path}`, { method }));
+      await res.body?.cancel();
+      assert.ok(res.status === 200 || res.status === 401, `${r}: ${res.status}`);
+    }
+  } finally {
+    svc.close();
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
