@@ -298,3 +298,88 @@ Deno.test("service: openapi.json describes exactly the routes the server answers
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service: 1,200 mutated requests each get a 4xx JSON error, and the server keeps serving", async () => {
+  const { Rng } = await import("../core/random.ts");
+  await withService(async (svc, token) => {
+    const rng = new Rng(20261207);
+    const api = new ServiceClient(svc.url, token);
+    const client = await HeClient.create(params);
+    try {
+      const keys = client.evaluationKeys(spec.rotations);
+      await api.registerKeys(keys);
+      const query = queryToWire(client.encryptSingle(spec, [new Float64Array(16).fill(0.5)]));
+      const headLen = 8 + new DataView(query.buffer, query.byteOffset).getUint32(4);
+      const keysFrame = keysToWire(keys).subarray(0, 4096);
+      const mutate = (): [string, RequestInit, string] => {
+        const kind = rng.int(6);
+        const auth = { authorization: `Bearer ${token}`, "content-type": WIRE_TYPE };
+        const body = query.slice();
+        if (kind === 0) { // bit flips in the frame header (magic, length, JSON)
+          for (let k = 0; k <= rng.int(3); k++) body[rng.int(headLen)] ^= 1 << rng.int(8);
+          return ["/v1/he/infer", { method: "POST", headers: auth, body }, "header bits"];
+        }
+        if (kind === 1) { // truncated or extended frames
+          const cut = rng.int(query.length);
+          const b = rng.next() < 0.5
+            ? query.slice(0, cut)
+            : new Uint8Array([...query.subarray(0, 64), ...query]);
+          return ["/v1/he/infer", { method: "POST", headers: auth, body: b }, "length"];
+        }
+        if (kind === 2) { // wrong or missing token, wrong content type
+          const headers: Record<string, string> =
+            [{ authorization: "Bearer mc_x" }, {}, { authorization: token }, {
+              ...auth,
+              "content-type": "text/plain",
+            }][rng.int(4)];
+          return ["/v1/he/infer", { method: "POST", headers, body }, "headers"];
+        }
+        if (kind === 3) { // random bytes to every POST endpoint
+          const path = ["/v1/he/infer", "/v1/he/keys", "/v1/plain/infer"][rng.int(3)];
+          const b = Uint8Array.from({ length: rng.int(3000) }, () => rng.int(256));
+          if (rng.next() < 0.5) b.set([0x4d, 0x43, 0x57, 0x31]);
+          return [path, { method: "POST", headers: auth, body: b }, "garbage"];
+        }
+        if (kind === 4) { // truncated key frames
+          return ["/v1/he/keys", {
+            method: "POST",
+            headers: auth,
+            body: keysFrame.slice(0, rng.int(keysFrame.length)),
+          }, "keys"];
+        }
+        const path = [
+          "/v1/he/infer",
+          "/v1/nothing",
+          "/v1/he/keys/../keys",
+          "/",
+          "/v1/he/spec?preset=nope",
+        ][rng.int(5)];
+        return [
+          path,
+          { method: ["GET", "PUT", "DELETE", "PATCH"][rng.int(4)], headers: auth },
+          "routes",
+        ];
+      };
+      const tally: Record<string, number> = {};
+      for (let i = 0; i < 1200; i++) {
+        const [path, init, what] = mutate();
+        const r = await fetch(`${svc.url}${path}`, init);
+        const text = await r.text();
+        assert.ok(r.status >= 400 && r.status < 500, `${what} → ${r.status} ${text.slice(0, 200)}`);
+        const e = JSON.parse(text).error;
+        assert.ok(
+          typeof e.code === "string" && typeof e.message === "string" && !e.message.includes("\n"),
+          text,
+        );
+        tally[`${r.status} ${e.code}`] = (tally[`${r.status} ${e.code}`] ?? 0) + 1;
+      }
+      assert.equal(
+        (await api.infer(client.encryptSingle(spec, [new Float64Array(16)]))).result.count,
+        1,
+      );
+      console.log(`fuzz: ${JSON.stringify(tally)}`);
+    } finally {
+      client.delete();
+    }
+  });
+});
