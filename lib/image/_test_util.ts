@@ -46,21 +46,8 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-let crcTable: Uint32Array | undefined;
 /** CRC-32 (zip, PNG), to forge files whose checksums are right so the size checks are reached. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 } from "./npz.ts";
 
 /**
  * A raw deflate stream of `n` zero bytes in one fixed-Huffman block: a literal 0, then copies of

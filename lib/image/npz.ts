@@ -61,7 +61,18 @@ function fail(code: string, detail: string, file?: string): never {
 }
 
 let crcTable: Uint32Array | undefined;
-function crc32(bytes: Uint8Array): number {
+/**
+ * CRC-32 (IEEE 802.3), as zip and PNG use it.
+ *
+ * @param bytes the data
+ * @returns the checksum
+ * @example
+ * ```ts
+ * import { crc32 } from "./npz.ts";
+ * console.log(crc32(new TextEncoder().encode("123456789"))); // 3421780262
+ * ```
+ */
+export function crc32(bytes: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
