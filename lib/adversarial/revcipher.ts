@@ -1,12 +1,13 @@
 /**
- * The revcipher category of the adversarial suite: paper B's learned cipher, exact variant,
- * handed the wrong key, altered cipher pixels, the genuine QR header of another image, no QR
- * code at all, and headers with each field edited. The exact variant must never return an image
- * that is not the original: every case is refused, with a message that says which kind of
- * problem it is — a wrong key (the key check value), a cipher that does not match its header
- * (altered pixels or another image's header: both only show as a decrypted image that does not
- * hash to the header's image hash, so they share one message), a damaged header (the field
- * named), or missing QR codes. A sample goes through `medcrypt revcipher decrypt`.
+ * The revcipher category of the adversarial suite: paper B's learned cipher handed the wrong key,
+ * altered cipher pixels, the genuine QR header of another image, no QR code at all, headers with
+ * each field edited, and headers whose clinical metadata (rescale, pixel spacing, modality) was
+ * forged with well-typed values. Neither variant may return an image that is not the original, or
+ * the original with forged metadata: every case is refused, with a message that says which kind
+ * of problem it is — a wrong key (the key check value), a forged header (its authentication tag),
+ * a cipher that is not the one its header was made for (altered pixels or another image's header:
+ * the header's cipher digest cannot tell them apart, so they share one message), a damaged header
+ * (the field named), or missing QR codes. A sample goes through `medcrypt revcipher decrypt`.
  *
  * @example
  * ```ts ignore
@@ -19,6 +20,7 @@
 import { join } from "node:path";
 import { Rng } from "../core/random.ts";
 import { decryptExact, encryptExact } from "../ciphers/revcipher/exact.ts";
+import { decryptPaper, encryptPaper } from "../ciphers/revcipher/paper.ts";
 import { decodeHeader, type RevHeader } from "../ciphers/revcipher/header.ts";
 import { loadDefaultModel, type RevCipherModel } from "../ciphers/revcipher/model.ts";
 import { packQr, unpackQr } from "../ciphers/revcipher/cipher.ts";
@@ -32,7 +34,9 @@ import type { BuiltCases, CaseSource, SuiteOptions } from "./types.ts";
 /** What each kind of refusal must say. */
 const SAYS = {
   wrongKey: /wrong key \(or the header/,
-  mismatch: /pixels were altered, (or the header is|its header is) another image's/,
+  mismatch:
+    /not the one its header was made for .*pixels were altered, or the header is another image's/,
+  forged: /^the cipher header was altered: its authentication tag does not match/,
   header:
     /^cipher header: |cipher was made by model|not exact|key check value|but its header expects|-bit cipher/,
   missing:
@@ -60,7 +64,12 @@ async function targets(model: RevCipherModel, rng: Rng): Promise<Target[]> {
     await make("8-bit 32×32 (second image)", medImage(Uint8Array.from(px(1024, 255)), 32, 32)),
     await make(
       "12-bit 31×30 CT",
-      medImage(Uint16Array.from(px(930, 4095)), 31, 30, { bitDepth: 12, modality: "CT" }),
+      medImage(Uint16Array.from(px(930, 4095)), 31, 30, {
+        bitDepth: 12,
+        modality: "CT",
+        pixelSpacing: [0.7, 0.7],
+        rescale: { slope: 1, intercept: -1024 },
+      }),
     ),
   ];
 }
@@ -78,9 +87,55 @@ function decrypting(
     async run() {
       const { cipher, header, key } = input();
       const h = header instanceof Uint8Array ? decodeHeader(header) : header;
-      return await decryptExact(cipher, h, key, model);
+      return h.variant === "paper"
+        ? await decryptPaper(cipher, h, key, model)
+        : await decryptExact(cipher, h, key, model);
     },
   };
+}
+
+/**
+ * Well-typed forgeries of the header, each a value a reader would believe: the Hounsfield rescale
+ * shifted, the pixel spacing halved, the modality swapped or dropped, the cipher digest or the tag
+ * replaced. Sent as header bytes, as a QR code carries them.
+ */
+function forgedCases(model: RevCipherModel, t: Target): AdversarialCase[] {
+  const flipDigit = (hex: string) => (hex[0] === "0" ? "1" : "0") + hex.slice(1);
+  const r = t.header.rescale, ps = t.header.pixelSpacing;
+  const edits: [string, Record<string, unknown>][] = [
+    ...(t.header.modality
+      ? [
+        ["modality changed", { modality: t.header.modality === "MR" ? "CT" : "MR" }],
+        ["modality removed", { modality: undefined }],
+      ] as [string, Record<string, unknown>][]
+      : [["modality added", { modality: "CT" }]] as [string, Record<string, unknown>][]),
+    ["cipherHash (one digit)", { cipherHash: flipDigit(t.header.cipherHash) }],
+    ["tag (one digit)", { tag: flipDigit(t.header.tag) }],
+    ["tag removed", { tag: undefined }],
+  ];
+  if (r) {
+    edits.push(
+      ["rescale intercept 0 instead of " + r.intercept, { rescale: { ...r, intercept: 0 } }],
+      ["rescale slope doubled", { rescale: { ...r, slope: 2 * r.slope } }],
+      ["rescale removed", { rescale: undefined }],
+    );
+  } else edits.push(["rescale added", { rescale: { slope: 1, intercept: -1024 } }]);
+  if (ps) {
+    edits.push(
+      ["pixelSpacing halved", { pixelSpacing: [ps[0] / 2, ps[1] / 2] }],
+      ["pixelSpacing removed", { pixelSpacing: undefined }],
+    );
+  } else edits.push(["pixelSpacing added", { pixelSpacing: [0.5, 0.5] }]);
+  return edits.map(([what, patch]) => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...t.header, ...patch }));
+    const says = what.startsWith("tag removed") ? SAYS.header : SAYS.forged;
+    return decrypting(
+      model,
+      `${t.label}: forged header, ${what}`,
+      says,
+      () => ({ cipher: t.cipher, header: bytes, key: KEY }),
+    );
+  });
 }
 
 function withPixels(img: MedImage, edit: (d: Uint8Array | Uint16Array) => void): MedImage {
@@ -149,7 +204,8 @@ function pixelCases(model: RevCipherModel, t: Target, rng: Rng, long: boolean): 
 /** Each header field edited, through the header's bytes as a QR code carries them. */
 function headerCases(model: RevCipherModel, t: Target): AdversarialCase[] {
   const edits: [string, Record<string, unknown>][] = [
-    ["scheme", { scheme: "revcipher/v2" }],
+    ["scheme", { scheme: "revcipher/v3" }],
+    ["scheme (the unauthenticated first version)", { scheme: "revcipher/v1" }],
     ["variant", { variant: "paper" }],
     ["variant (unknown)", { variant: "lossless" }],
     ["width", { width: t.header.width + 2 }],
@@ -271,10 +327,18 @@ export const source: CaseSource = {
       SAYS.mismatch,
       () => ({ cipher: a.cipher, header: b.header, key: KEY }),
     );
+    const paper: Target = {
+      ...c,
+      label: "paper variant, 12-bit CT",
+      ...await encryptPaper(c.img, KEY, model),
+    };
     const cases = [
       ...[a, c].flatMap((
         t,
       ) => [...keyCases(model, t), ...pixelCases(model, t, rng, o.long), ...headerCases(model, t)]),
+      ...[a, c, paper].flatMap((t) => forgedCases(model, t)),
+      ...keyCases(model, paper),
+      ...pixelCases(model, paper, rng, false),
       foreign,
       ...qrCases(o.workDir, a),
       ...await cliCases(o.workDir, a, b),

@@ -154,7 +154,9 @@ async function decrypt(args: string[]): Promise<number> {
   await writeImage(out, img, inputs);
   console.log(
     `${out}: ${img.width}×${img.height}, ${img.bitDepth}-bit (${pkg.header.variant} variant${
-      pkg.header.variant === "exact" ? ", verified against the image hash" : ", approximate"
+      pkg.header.variant === "exact"
+        ? ", header and cipher authenticated, verified against the image hash"
+        : ", header and cipher authenticated, approximate"
     })`,
   );
   return 0;

@@ -31,7 +31,13 @@ import { type ChaosKey, deriveChaosKey, imageHash } from "../chaos/keys.ts";
 import type { CipherDecryptOptions, CipherResult } from "../types.ts";
 import { ACT_BITS, type QConv, qstack, quantizeConv } from "./_fixed.ts";
 import type { RevCipherModel } from "./model.ts";
-import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
+import {
+  checkCipherAgainstHeader,
+  type RevHeader,
+  SCHEME,
+  sealHeader,
+  verifyHeader,
+} from "./header.ts";
 import { fromHex, toHex } from "../../core/bytes.ts";
 import { type UserKey } from "../types.ts";
 
@@ -272,10 +278,10 @@ export async function encryptExact(
   const { data, W, H } = padEven(img);
   const c = await exactCore(data, W, H, bits, ck, model, "encrypt");
   const cdata = bits === 8 ? Uint8Array.from(c) : Uint16Array.from(c);
-  return {
-    cipher: medImage(cdata, W, H, { bitDepth: bits }),
-    header: {
-      scheme: "revcipher/v1",
+  const cipher = medImage(cdata, W, H, { bitDepth: bits });
+  const header = await sealHeader(
+    {
+      scheme: SCHEME,
       variant: "exact",
       width: img.width,
       height: img.height,
@@ -288,12 +294,16 @@ export async function encryptExact(
       model: model.id,
       ...metaOf(img),
     },
-  };
+    cipher,
+    ck,
+  );
+  return { cipher, header };
 }
 
 /**
- * Decrypts exactly; with `verify` (default) a wrong key, another model or an altered cipher is
- * reported as a `MedCryptError` (key check value, then SHA-256 of the result against the header).
+ * Decrypts exactly; with `verify` (default) a wrong key, another model, an altered header or an
+ * altered cipher is reported as a `MedCryptError` (key check value, then the header's tag and
+ * cipher digest, then SHA-256 of the result against the header).
  *
  * @param cipher the cipher image
  * @param header its header
@@ -311,7 +321,7 @@ export async function encryptExact(
  * try {
  *   await decryptExact(cipher, header, "K", m);
  * } catch (e) {
- *   console.log((e as Error).message); // "wrong key: the key check value in the header does not match"
+ *   console.log((e as Error).message.startsWith("wrong key")); // true
  * }
  * ```
  */
@@ -334,6 +344,7 @@ export async function decryptExact(
       "wrong key (or the header's imageHash or check field was altered): the key check value does not match",
     );
   }
+  if (verify) await verifyHeader(cipher, header, ck);
   const p = await exactCore(
     cipher.data,
     cipher.width,

@@ -28,7 +28,13 @@ import {
   type TensorParams,
   toTfParams,
 } from "./model.ts";
-import { checkCipherAgainstHeader, type RevHeader } from "./header.ts";
+import {
+  checkCipherAgainstHeader,
+  type RevHeader,
+  SCHEME,
+  sealHeader,
+  verifyHeader,
+} from "./header.ts";
 import { containerBits, metaOf, padEven } from "./exact.ts";
 import { backendInfo, initBackend } from "../../nn/backend.ts";
 import { fromHex, toHex } from "../../core/bytes.ts";
@@ -123,10 +129,10 @@ export async function encryptPaper(
   disposeKeys(keys);
   const q = bits === 8 ? new Uint8Array(W * H) : new Uint16Array(W * H);
   for (let i = 0; i < q.length; i++) q[i] = Math.round(cv[i] * M) % M;
-  return {
-    cipher: medImage(q, W, H, { bitDepth: bits }),
-    header: {
-      scheme: "revcipher/v1",
+  const cipher = medImage(q, W, H, { bitDepth: bits });
+  const header = await sealHeader(
+    {
+      scheme: SCHEME,
       variant: "paper",
       width: img.width,
       height: img.height,
@@ -140,7 +146,10 @@ export async function encryptPaper(
       alpha: alphaValues,
       ...metaOf(img),
     },
-  };
+    cipher,
+    ck,
+  );
+  return { cipher, header };
 }
 
 /**
@@ -178,9 +187,10 @@ export async function decryptPaper(
   if ((options.verify ?? true) && toHex(await ck.checkValue()) !== header.check) {
     throw new MedCryptError(
       "wrong-key",
-      "wrong key: the key check value in the header does not match",
+      "wrong key (or the header's imageHash or check field was altered): the key check value does not match",
     );
   }
+  if (options.verify ?? true) await verifyHeader(cipher, header, ck);
   const W = cipher.width, H = cipher.height, M = 2 ** header.cipherBits;
   const keys = await paperKeyMaps(ck, model, W, H);
   const p = inferenceParams(model);

@@ -27,6 +27,7 @@ import {
 } from "./mod.ts";
 import { exactCore } from "./exact.ts";
 import { qstack } from "./_fixed.ts";
+import { decodeHeader } from "./header.ts";
 
 await initBackend();
 Deno.env.set("MEDCRYPT_QUIET", "1");
@@ -175,4 +176,46 @@ Deno.test("exact variant: altered pixels and another image's header are told apa
     "wrong-key",
     /^wrong key \(or the header's imageHash or check field was altered\)/,
   );
+});
+
+Deno.test("both variants: forged clinical metadata in the header is refused, not restored", async () => {
+  const { encryptExact, decryptExact } = await import("./exact.ts");
+  const { encryptPaper, decryptPaper } = await import("./paper.ts");
+  const model = await loadDefaultModel();
+  const ct = medImage(Uint16Array.from({ length: 36 }, (_, i) => (i * 97) % 4096), 6, 6, {
+    bitDepth: 12,
+    modality: "CT",
+    pixelSpacing: [0.5, 0.5],
+    rescale: { slope: 1, intercept: -1024 },
+  });
+  const forgeries: [string, Record<string, unknown>][] = [
+    ["rescale intercept", { rescale: { slope: 1, intercept: 0 } }],
+    ["rescale slope", { rescale: { slope: 2, intercept: -1024 } }],
+    ["pixelSpacing", { pixelSpacing: [0.5, 0.25] }],
+    ["modality", { modality: "MR" }],
+    ["modality removed", { modality: undefined }],
+    ["cipherHash", { cipherHash: "ab".repeat(32) }],
+  ];
+  for (
+    const [variant, enc, dec] of [
+      ["exact", encryptExact, decryptExact],
+      ["paper", encryptPaper, decryptPaper],
+    ] as const
+  ) {
+    const { cipher, header } = await enc(ct, "k", model);
+    assert.equal((await dec(cipher, header, "k", model)).rescale?.intercept, -1024);
+    for (const [what, patch] of forgeries) {
+      const forged = decodeHeader(
+        new TextEncoder().encode(JSON.stringify({ ...header, ...patch })),
+      );
+      const e = await dec(cipher, forged, "k", model).then(() => undefined, (e) => e);
+      assert.ok(e instanceof MedCryptError, `${variant} ${what}: accepted`);
+      assert.equal(e.code, "integrity", e.message);
+      assert.match(e.message, /^the cipher header was altered: its authentication tag/);
+    }
+    // unknown members are dropped on reading, so they never reach the decrypted image
+    const extra = decodeHeader(new TextEncoder().encode(JSON.stringify({ ...header, note: "x" })));
+    assert.equal("note" in extra, false);
+    await dec(cipher, extra, "k", model);
+  }
 });

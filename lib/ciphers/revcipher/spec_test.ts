@@ -31,6 +31,7 @@ import {
   readQrSet,
   type RevCipherModel,
   type RevHeader,
+  sealHeader,
   unpackQr,
 } from "./mod.ts";
 
@@ -68,6 +69,8 @@ interface Vec {
   cipherBits: 8 | 16;
   cipherNoNetwork: string;
   cipher: string;
+  cipherHash: string;
+  tag: string;
   header: string;
   qrPayload: string;
   qrChunks: string[];
@@ -199,6 +202,15 @@ const spec = {
     sha(te.encode("medcrypt/image/v1"), u32le(w), u32le(h), Uint8Array.of(bd), pixelBytes),
   seed: (key: string, H: Uint8Array) => sha(te.encode("medcrypt/chaos/v1"), H, te.encode(key)),
   check: async (S: Uint8Array) => (await sha(S, te.encode("check"))).slice(0, 8),
+
+  /** §9.4: HMAC-SHA-256 written out from RFC 2104 (64-byte blocks) over SHA-256. */
+  async tag(S: Uint8Array, headerWithoutTag: string): Promise<Uint8Array> {
+    const key = new Uint8Array(64);
+    key.set(await sha(S, te.encode("header")));
+    const pad = (b: number) => key.map((k) => k ^ b);
+    const inner = await sha(pad(0x36), te.encode(headerWithoutTag));
+    return (await sha(pad(0x5c), inner)).slice(0, 16);
+  },
 
   /** §4.5: the four maps of a stream, with the counter each needed. */
   async maps(S: Uint8Array, label: string): Promise<MapVec[]> {
@@ -387,7 +399,15 @@ Deno.test("SPEC.md prints testdata/vector.json verbatim, and the header bytes of
     }
   }
   const v1 = V.vectors[0];
-  for (const line of [`H     = ${v1.imageHash}`, `S     = ${v1.seed}`, `check = ${v1.check}`]) {
+  for (
+    const line of [
+      `H     = ${v1.imageHash}`,
+      `S     = ${v1.seed}`,
+      `check = ${v1.check}`,
+      `cipherHash = ${v1.cipherHash}`,
+      `tag        = ${v1.tag}`,
+    ]
+  ) {
     assert.ok(specText.includes(line), line);
   }
   assert.ok(specText.includes(V.model.config), "model config JSON not shown");
@@ -460,6 +480,18 @@ for (const v of V.vectors) {
     // the spec's prose, implemented independently, gives the same bytes
     assert.equal(pixHex(await spec.encrypt(v, model, false), v.cipherBits), v.cipherNoNetwork);
     assert.equal(pixHex(await spec.encrypt(v, model), v.cipherBits), v.cipher);
+    // §9.4: the cipher digest, and the tag over the header up to its last member
+    const cipherHash = await spec.imageHash(
+      v.cipherWidth,
+      v.cipherHeight,
+      v.cipherBits,
+      fromHex(v.cipher),
+    );
+    assert.equal(toHex(cipherHash), v.cipherHash);
+    assert.equal(header.cipherHash, v.cipherHash);
+    const tail = `,"tag":"${v.tag}"}`;
+    assert.ok(v.header.endsWith(tail), "tag is the last member");
+    assert.equal(toHex(await spec.tag(S, v.header.slice(0, -tail.length) + "}")), v.tag);
 
     // QR payload and chunks, as the QR codes carry them
     const payload = packQr(header);
@@ -527,7 +559,11 @@ Deno.test("spec rejection rules: header (§9.3)", async () => {
   await bh(Uint8Array.of(0x22, 0xff, 0x22), /not valid JSON/); // invalid UTF-8
   await bh(te.encode("null"), /not an object/);
   await bh(te.encode("[]"), /scheme/);
-  await bh(withField("scheme", "revcipher/v2"), /scheme 'revcipher\/v2' is not revcipher\/v1/);
+  await bh(withField("scheme", "revcipher/v3"), /scheme 'revcipher\/v3' is not revcipher\/v2/);
+  await bh(
+    withField("scheme", "revcipher/v1"),
+    /'revcipher\/v1' .*whose header is not authenticated/,
+  );
   await bh(withField("variant", "fast"), /variant 'fast' is unknown/);
   await bh(withField("width", 0), /width '0' is not a size/);
   await bh(withField("height", 8.5), /height '8.5' is not a size/);
@@ -543,13 +579,18 @@ Deno.test("spec rejection rules: header (§9.3)", async () => {
   await bh(withField("imageHash", (base.imageHash as string).toUpperCase()), /imageHash is not 64/);
   await bh(withField("check", "abc"), /check is not 16 hex digits/);
   await bh(withField("model", undefined), /model is not 16 hex digits/);
+  await bh(withField("cipherHash", "00"), /cipherHash is not 64 hex digits/);
+  await bh(withField("tag", undefined), /tag is not 32 hex digits/);
   await bh(withField("variant", "paper"), /paper variant needs alpha/);
   await bh(withField("modality", 3), /modality is not a string/);
   await bh(withField("pixelSpacing", [1]), /pixelSpacing is not 2 numbers/);
   await bh(withField("rescale", { slope: 1 }), /rescale is not/);
-  // accepted: any JSON spelling of a valid header, unknown members ignored
+  // accepted: any JSON spelling of a valid header; unknown members are dropped
   const loose = decodeHeader(te.encode(` { "x": 1, ${V.vectors[0].header.slice(1)}`));
   assert.equal(loose.width, 8);
+  assert.equal("x" in loose, false);
+  const back = await decryptExact(cipherImage(V.vectors[0]), loose, V.vectors[0].key, model);
+  assert.equal(back.width, 8);
   // QR payload framing
   await rejects(() => unpackQr(new Uint8Array(3)), "bad-header", /too short/);
   await rejects(() => unpackQr(Uint8Array.of(9, 0, 0, 0, 0x7b)), "bad-header", /truncated/);
@@ -571,17 +612,40 @@ Deno.test("spec rejection rules: decryption (§8)", async () => {
   await rejects(dec(c1, { ...h1, imageHash: "00".repeat(32) }, v1.key), "wrong-key", /check value/);
   await rejects(dec(c1, h1, ""), "bad-key", /empty/);
   await rejects(() => encryptExact(plainImage(v1), "", model), "bad-key", /empty/);
-  // altered cipher (8-bit: every value is in range, so the image hash catches it)
+  // §8.6: a member altered (the vector 2 CT's rescale), or the tag itself
+  const h2 = decodeHeader(te.encode(v2.header)), c2 = cipherImage(v2);
+  const tagFails = /header was altered: its authentication tag does not match/;
+  await rejects(
+    dec(c2, { ...h2, rescale: { slope: 1, intercept: 0 } }, v2.key),
+    "integrity",
+    tagFails,
+  );
+  await rejects(dec(c2, { ...h2, pixelSpacing: [0.5, 0.5] }, v2.key), "integrity", tagFails);
+  await rejects(dec(c2, { ...h2, modality: undefined }, v2.key), "integrity", tagFails);
+  await rejects(dec(c2, { ...h2, tag: "00".repeat(16) }, v2.key), "integrity", tagFails);
+  // §8.7: altered cipher pixels, or the genuine header of another cipher image
   const altered = c1.data.slice();
   altered[27] ^= 1;
-  await rejects(dec(medImage(altered, 8, 8), h1, v1.key), "integrity", /image hash/);
-  // wrong key behind a forged check value: 12-bit plain in a 16-bit container
-  const h2 = decodeHeader(te.encode(v2.header));
-  const forged = {
-    ...h2,
-    check: toHex(await (await deriveChaosKey("wrong", fromHex(h2.imageHash))).checkValue()),
+  const notIts = /not the one its header was made for/;
+  await rejects(dec(medImage(altered, 8, 8), h1, v1.key), "integrity", notIts);
+  const otherImage = await encryptExact(medImage(altered, 8, 8), v1.key, model);
+  await rejects(dec(c1, otherImage.header, v1.key), "integrity", notIts);
+  // §8.9 and §8.10 are reached only by a header sealed with the key it is decrypted with
+  const unsealed = (h: RevHeader) => {
+    const { cipherHash: _c, tag: _t, ...rest } = h;
+    return rest;
   };
-  await rejects(dec(cipherImage(v2), forged, "wrong"), "wrong-key", /above 12-bit range/);
+  const ck1 = await deriveChaosKey(v1.key, fromHex(h1.imageHash));
+  const resealed = await sealHeader(unsealed(h1), medImage(altered, 8, 8), ck1);
+  await rejects(dec(medImage(altered, 8, 8), resealed, v1.key), "integrity", /image hash/);
+  // a wrong key behind a header sealed for it: 12-bit plain in a 16-bit container
+  const wrongCk = await deriveChaosKey("wrong", fromHex(h2.imageHash));
+  const forged = await sealHeader(
+    { ...unsealed(h2), check: toHex(await wrongCk.checkValue()) },
+    c2,
+    wrongCk,
+  );
+  await rejects(dec(c2, forged, "wrong"), "wrong-key", /above 12-bit range/);
   // verify: false returns the wrong-key output instead
   const raw = await decryptExact(cipherImage(v2), forged, "wrong", model, { verify: false });
   assert.equal(raw.width, 5);
