@@ -1,6 +1,7 @@
 /**
  * The typed client of the diagnostic service: health, the model's client spec, key registration,
- * encrypted inference and the plaintext baseline over HTTP(S), and {@linkcode remoteEncryptedInference},
+ * encrypted inference, envelope inference (AES+RSA), storage of `.mce` scans at rest and the
+ * plaintext baseline over HTTP(S), and {@linkcode remoteEncryptedInference},
  * which does what `he/pipeline.ts`'s in-process `encryptedInference` does with the server on the
  * other side of a socket: the secret key never leaves this process, and every byte that crosses
  * the wire is counted.
@@ -19,8 +20,18 @@ import { HeClient } from "../he/client.ts";
 import type { HeParams } from "../he/params.ts";
 import type { EncryptedQuery, EncryptedResult, PublicEvaluationKeys } from "../he/protocol.ts";
 import type { ClientSpec } from "../he/spec.ts";
+import { decrypt } from "../envelope/envelope.ts";
+import { encryptImage } from "../envelope/image.ts";
+import {
+  exportPublicPem,
+  importPublicPem,
+  type KeyPair,
+  type PublicKey,
+} from "../envelope/keys.ts";
+import type { MedImage } from "../image/types.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
-import { keysToWire, queryToWire, resultFromWire, WIRE_TYPE } from "./wire.ts";
+import type { ScanRecord } from "./store.ts";
+import { ENVELOPE_TYPE, keysToWire, queryToWire, resultFromWire, WIRE_TYPE } from "./wire.ts";
 
 /** What `GET /v1/he/spec` returns. */
 export interface RemoteSpec {
@@ -137,6 +148,86 @@ export class ServiceClient {
    */
   plainInfer(image: Uint8Array): Promise<{ logits: number[]; label: string }> {
     return this.#json("POST", "/v1/plain/infer", image, "application/octet-stream");
+  }
+
+  /**
+   * The server's RSA public key, checked against `pin` (a fingerprint the client already trusts)
+   * when given.
+   *
+   * @param pin expected hex SHA-256 fingerprint
+   * @returns the key
+   */
+  async serverKey(pin?: string): Promise<PublicKey> {
+    const r = await this.#json<{ publicKey: string; fingerprint: string }>(
+      "GET",
+      "/v1/envelope/key",
+    );
+    const key = await importPublicPem(r.publicKey, { file: `${this.url}/v1/envelope/key` });
+    if (key.fingerprint !== r.fingerprint || (pin !== undefined && key.fingerprint !== pin)) {
+      throw new MedCryptError(
+        "wrong-server-key",
+        `${this.url} offers RSA key ${key.fingerprint.slice(0, 16)}…, not the expected ${
+          (pin ?? r.fingerprint).slice(0, 16)
+        }…`,
+      );
+    }
+    return key;
+  }
+
+  /**
+   * Paper A's AES+RSA method: seals the image to the server's key with this client's public key
+   * as the reply address, and opens the sealed diagnosis that comes back.
+   *
+   * @param image the scan
+   * @param identity this client's RSA key pair (the diagnosis is sealed to its public half)
+   * @param serverKey the server's key (default: fetched with {@linkcode ServiceClient.serverKey})
+   * @returns the diagnosis and the bytes of request and reply
+   */
+  async envelopeInfer(
+    image: MedImage,
+    identity: KeyPair,
+    serverKey?: PublicKey,
+  ): Promise<{ logits: number[]; label: string; sent: number; received: number }> {
+    const to = serverKey ?? await this.serverKey();
+    const body = await encryptImage(image, to, {
+      extraMetadata: { replyTo: await exportPublicPem(identity.publicKey) },
+    });
+    const reply = await this.#call("POST", "/v1/envelope/infer", body, ENVELOPE_TYPE);
+    const opened = await decrypt(reply, identity.privateKey, { file: "the service's reply" });
+    if (opened.metadata?.kind !== "diagnosis") {
+      throw new MedCryptError(
+        "bad-reply",
+        `${this.url} sent back an envelope that is no diagnosis`,
+      );
+    }
+    const d = JSON.parse(new TextDecoder().decode(opened.data));
+    return { logits: d.logits, label: d.label, sent: body.length, received: reply.length };
+  }
+
+  /**
+   * @param envelope an `.mce` file's bytes (sealed to keys the server does not hold)
+   * @returns the stored scan's record
+   */
+  storeScan(envelope: Uint8Array): Promise<ScanRecord> {
+    return this.#json("POST", "/v1/scans", envelope, ENVELOPE_TYPE);
+  }
+
+  /** @returns this client's stored scans */
+  async listScans(): Promise<ScanRecord[]> {
+    return (await this.#json<{ scans: ScanRecord[] }>("GET", "/v1/scans")).scans;
+  }
+
+  /**
+   * @param id a scan id
+   * @returns the stored `.mce`, byte for byte
+   */
+  fetchScan(id: string): Promise<Uint8Array> {
+    return this.#call("GET", `/v1/scans/${encodeURIComponent(id)}`);
+  }
+
+  /** @param id a scan id to delete */
+  async deleteScan(id: string): Promise<void> {
+    await this.#call("DELETE", `/v1/scans/${encodeURIComponent(id)}`);
   }
 
   /** Releases the TLS client, if any. */

@@ -2,17 +2,23 @@
  * The diagnostic service: paper A's encrypted inference behind a real socket. `Deno.serve`
  * (TLS when given a certificate) under `/v1/`:
  *
- * | method | path               | body → reply                                                   |
- * | ------ | ------------------ | -------------------------------------------------------------- |
- * | GET    | `/v1/health`       | → `{status, model}` (no token)                                 |
- * | GET    | `/v1/metrics`      | → requests, errors, latency histogram, bytes, queue depth      |
- * | GET    | `/v1/he/spec`      | `?preset=` → what a client needs to encrypt for this model     |
- * | POST   | `/v1/he/keys`      | evaluation keys (wire frame) → `{keyId, created}`              |
- * | POST   | `/v1/he/infer`     | encrypted query (wire frame) → encrypted logits (wire frame)   |
- * | POST   | `/v1/plain/infer`  | an NPY/PNG/DICOM image → `{logits, label}` (the baseline)      |
+ * | method | path                 | body → reply                                                 |
+ * | ------ | -------------------- | ------------------------------------------------------------ |
+ * | GET    | `/v1/health`         | → `{status, model}` (no token)                               |
+ * | GET    | `/v1/metrics`        | → requests, errors, latency histogram, bytes, queue depth    |
+ * | GET    | `/v1/he/spec`        | `?preset=` → what a client needs to encrypt for this model   |
+ * | POST   | `/v1/he/keys`        | evaluation keys (wire frame) → `{keyId, created}`            |
+ * | POST   | `/v1/he/infer`       | encrypted query (wire frame) → encrypted logits (wire frame) |
+ * | POST   | `/v1/plain/infer`    | an NPY/PNG/DICOM image → `{logits, label}` (the baseline)    |
+ * | GET    | `/v1/envelope/key`   | → the server's RSA public key (PEM) and fingerprint          |
+ * | POST   | `/v1/envelope/infer` | `.mce` image sealed to that key → `.mce` diagnosis           |
+ * | POST   | `/v1/scans`          | `.mce` scan → `{id, bytes, sha256, created}` (stored at rest) |
+ * | GET    | `/v1/scans`          | → the client's stored scans                                  |
+ * | GET    | `/v1/scans/{id}`     | → the stored `.mce`                                          |
+ * | DELETE | `/v1/scans/{id}`     | → `{deleted}`                                                |
  *
  * Every endpoint but health needs `Authorization: Bearer TOKEN`; a client sees only its own
- * keys. Encrypted queries are charged to the client's budget (429 when spent). The CPU-bound
+ * keys and scans. Queries are charged to the client's budget (429 when spent). The CPU-bound
  * evaluation runs one at a time behind a bounded queue (503 with `Retry-After` when full).
  * Bodies are capped per endpoint (413), and every refusal is a JSON error
  * `{error: {code, message}}` with a 4xx status; the server keeps serving. The audit log records
@@ -29,42 +35,24 @@
  * ```
  * @module
  */
-import { MedCryptError } from "../core/errors.ts";
-import { HeServer } from "../he/server.ts";
-import { imageToInput } from "../he/client.ts";
+import type { KeyPair } from "../envelope/keys.ts";
 import type { HeModel } from "../he/model.ts";
-import { compile } from "../he/plan.ts";
-import { forwardProgram } from "../he/noise.ts";
-import { PRESETS } from "../he/params.ts";
-import { clientSpec } from "../he/spec.ts";
-import { decodeImage, sniffFormat } from "../image/io.ts";
 import type { ClientRecord, ServiceStore } from "./store.ts";
-import { keysFromWire, queryFromWire, resultToWire, WIRE_TYPE } from "./wire.ts";
 import { Metrics } from "./metrics.ts";
+import { DEFAULT_LIMITS, type Limits, type RouteContext } from "./context.ts";
+import { errorResponse, HttpError, json, received, type Route } from "./_http.ts";
+import { ServerCache, WorkQueue } from "./_work.ts";
+import { heRoutes } from "./routes_he.ts";
+import { diagnoseRoutes } from "./routes_diagnose.ts";
+import { scanRoutes } from "./routes_scans.ts";
+import { loadServerIdentity } from "./identity.ts";
 
-/** Largest bodies accepted, in bytes, per endpoint. */
-export interface Limits {
-  /** Evaluation keys (about 53 MB for the shipped model at N = 8192). */
-  keysBytes: number;
-  /** An encrypted query (a batch query is 784 ciphertexts). */
-  queryBytes: number;
-  /** A plaintext image. */
-  imageBytes: number;
-  /** Queries waiting behind the one being evaluated. */
-  maxWaiting: number;
-}
-
-/** The limits used when none are given. */
-export const DEFAULT_LIMITS: Limits = {
-  keysBytes: 256 * 2 ** 20,
-  queryBytes: 1024 * 2 ** 20,
-  imageBytes: 64 * 2 ** 20,
-  maxWaiting: 4,
-};
+export { DEFAULT_LIMITS, HttpError };
+export type { Limits };
 
 /** What the service is built from. */
 export interface ServiceOptions {
-  /** The state: clients, keys, audit log. */
+  /** The state: clients, keys, scans, audit log. */
   store: ServiceStore;
   /** The model served. */
   model: HeModel;
@@ -72,128 +60,8 @@ export interface ServiceOptions {
   labels?: readonly string[];
   /** Body and queue limits. */
   limits?: Partial<Limits>;
-}
-
-/** A refusal: HTTP status, stable code, one-line message. */
-export class HttpError extends Error {
-  /**
-   * @param status the HTTP status
-   * @param code a stable identifier
-   * @param message one line for the client
-   * @param headers extra response headers (e.g. `Retry-After`)
-   */
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Status of each library error code a request can cause. */
-const STATUS: Record<string, number> = {
-  "bad-frame": 400,
-  "bad-shape": 400,
-  "bad-bit-depth": 400,
-  "bad-values": 400,
-  "bad-input": 400,
-  "bad-format": 400,
-  "truncated": 400,
-  "not-an-image": 400,
-  "he-secret-key-refused": 400,
-  "he-wrong-context": 400,
-  "he-wrong-key": 400,
-  "he-bad-ciphertext": 400,
-  "usage": 400,
-  "key-conflict": 409,
-};
-
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return bytesResponse(
-    new TextEncoder().encode(JSON.stringify(body)),
-    "application/json",
-    status,
-    headers,
-  );
-}
-
-function bytesResponse(
-  bytes: Uint8Array,
-  type: string,
-  status = 200,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(bytes as Uint8Array<ArrayBuffer>, {
-    status,
-    headers: { "content-type": type, "content-length": String(bytes.length), ...headers },
-  });
-}
-
-/** Body bytes read from each request, for the metrics and the audit log. */
-const received = new WeakMap<Request, number>();
-
-/** Reads a body of at most `cap` bytes: 413 as soon as it is known to be larger. */
-async function readBody(req: Request, cap: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > cap) {
-    throw new HttpError(
-      413,
-      "too-large",
-      `the body is ${declared} bytes; this endpoint takes at most ${cap}`,
-    );
-  }
-  if (!req.body) return new Uint8Array();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of req.body) {
-    n += chunk.length;
-    if (n > cap) {
-      throw new HttpError(
-        413,
-        "too-large",
-        `the body is over ${cap} bytes, the limit of this endpoint`,
-      );
-    }
-    parts.push(chunk);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) out.set(p, (o += p.length) - p.length);
-  received.set(req, n);
-  return out;
-}
-
-function wantType(req: Request, type: string): void {
-  const got = (req.headers.get("content-type") ?? "").split(";")[0].trim();
-  if (got !== type) {
-    throw new HttpError(415, "wrong-content-type", `send ${type}, not ${got || "no content type"}`);
-  }
-}
-
-/** One HE evaluation at a time; at most `maxWaiting` queued behind it. */
-class WorkQueue {
-  #tail: Promise<unknown> = Promise.resolve();
-  #depth = 0;
-  constructor(readonly maxWaiting: number) {}
-  /** Queries running or waiting. */
-  get depth(): number {
-    return this.#depth;
-  }
-  run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.#depth > this.maxWaiting) {
-      throw new HttpError(503, "busy", `${this.#depth} queries are ahead; retry shortly`, {
-        "retry-after": "2",
-      });
-    }
-    this.#depth++;
-    // Each job starts on a fresh macrotask, so requests that arrived meanwhile reach the queue
-    // and are counted (the evaluation itself runs on this thread and does not yield).
-    const p = this.#tail.then(() => new Promise((r) => setTimeout(r, 0))).then(job);
-    this.#tail = p.catch(() => {}).finally(() => this.#depth--);
-    return p;
-  }
+  /** The server's RSA key pair; default `identity.pem` in the store's folder (created once). */
+  identity?: KeyPair;
 }
 
 /** The request handler and what it holds. */
@@ -221,125 +89,38 @@ export interface Service {
  * ```
  */
 export function createService(options: ServiceOptions): Service {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { store, model } = options;
-  const labels = options.labels ?? ["normal", "pneumonia"];
-  const metrics = new Metrics();
-  const queue = new WorkQueue(limits.maxWaiting);
   const servers = new ServerCache(2);
-  const plainProgram = compile(model);
-
-  const auth = async (req: Request): Promise<ClientRecord> => {
-    const m = /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "");
-    const client = m ? await store.authenticate(m[1]) : undefined;
-    if (!client) {
-      throw new HttpError(
-        401,
-        "unauthorized",
-        "a valid client token is needed (Authorization: Bearer TOKEN)",
-      );
-    }
-    return client;
+  let identity: Promise<KeyPair> | undefined = options.identity &&
+    Promise.resolve(options.identity);
+  const ctx: RouteContext = {
+    store,
+    model,
+    labels: options.labels ?? ["normal", "pneumonia"],
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    metrics: new Metrics(),
+    queue: new WorkQueue(options.limits?.maxWaiting ?? DEFAULT_LIMITS.maxWaiting),
+    servers,
+    identity: () => (identity ??= loadServerIdentity(store.dir)),
+    auth: (req) => authenticate(store, req),
   };
-
-  const routes: Record<string, (req: Request, url: URL) => Promise<[Response, ClientRecord?]>> = {
-    "GET /v1/health": () =>
-      Promise.resolve([
-        json({ status: "ok", model: { inputShape: model.inputShape, classes: labels } }),
-      ]),
-    "GET /v1/metrics": async (req) => {
-      const c = await auth(req);
-      return [json({ ...metrics.snapshot(), queueDepth: queue.depth }), c];
-    },
-    "GET /v1/he/spec": async (req, url) => {
-      const c = await auth(req);
-      const name = url.searchParams.get("preset") ?? "ckks-8192-d5";
-      const params = PRESETS[name];
-      if (!params) {
-        throw new HttpError(
-          400,
-          "unknown-preset",
-          `no preset '${name}'; known: ${Object.keys(PRESETS).join(", ")}`,
-        );
-      }
-      return [json({ preset: name, params, spec: clientSpec(model, params), labels }), c];
-    },
-    "POST /v1/he/keys": async (req) => {
-      const c = await auth(req);
-      wantType(req, WIRE_TYPE);
-      const body = await readBody(req, limits.keysBytes);
-      const keys = keysFromWire(body);
-      const known = PRESETS[keys.params.name];
-      if (!known || JSON.stringify(known) !== JSON.stringify(keys.params)) {
-        throw new HttpError(
-          400,
-          "unknown-preset",
-          `the keys use parameters '${keys.params.name}' that this server does not offer`,
-        );
-      }
-      const { created } = await store.putHeKeys(c.id, {
-        keyId: keys.keyId,
-        contextId: keys.contextId,
-        preset: keys.params.name,
-      }, body);
-      return [json({ keyId: keys.keyId, created }, created ? 201 : 200), c];
-    },
-    "POST /v1/he/infer": async (req) => {
-      const c = await auth(req);
-      wantType(req, WIRE_TYPE);
-      const query = queryFromWire(await readBody(req, limits.queryBytes));
-      const keyBytes = await store.getHeKeys(c.id, query.keyId);
-      if (!keyBytes) {
-        throw new HttpError(
-          404,
-          "unknown-key",
-          `no evaluation keys ${query.keyId} registered by this client (POST /v1/he/keys first)`,
-        );
-      }
-      if (!store.charge(c.id, query.count)) {
-        throw new HttpError(429, "budget-spent", `the query budget of client '${c.name}' is spent`);
-      }
-      const result = await queue.run(async () => {
-        const server = await servers.get(
-          `${c.id}/${query.keyId}`,
-          () => HeServer.create(model, keysFromWire(keyBytes)),
-        );
-        return await server.evaluate(query);
-      });
-      return [bytesResponse(resultToWire(result), WIRE_TYPE), c];
-    },
-    "POST /v1/plain/infer": async (req) => {
-      const c = await auth(req);
-      const bytes = await readBody(req, limits.imageBytes);
-      const format = sniffFormat(bytes);
-      if (!format) {
-        throw new HttpError(415, "not-an-image", "the body is not an NPY, PNG or DICOM image");
-      }
-      if (!store.charge(c.id, 1)) {
-        throw new HttpError(429, "budget-spent", `the query budget of client '${c.name}' is spent`);
-      }
-      const spec = clientSpec(model, PRESETS["ckks-8192-d5"]);
-      const x = imageToInput(
-        decodeImage(bytes, format, "the uploaded image"),
-        spec,
-        "the uploaded image",
-      );
-      const logits = Array.from(forwardProgram(plainProgram, x).at(-1)!);
-      const label = labels[logits.indexOf(Math.max(...logits))];
-      return [json({ logits, label }), c];
-    },
+  const routes: Record<string, Route> = {
+    ...basicRoutes(ctx),
+    ...heRoutes(ctx),
+    ...diagnoseRoutes(ctx),
+    ...scanRoutes(ctx),
   };
+  const table = Object.keys(routes).map((key) => ({ key, ...routePattern(key) }));
 
   async function handler(req: Request): Promise<Response> {
     const t0 = performance.now();
     const url = new URL(req.url);
-    const key = `${req.method} ${url.pathname}`;
-    let response: Response, client: ClientRecord | undefined;
+    let response: Response, client: ClientRecord | undefined, name = "other";
     try {
-      const route = routes[key];
-      if (!route) {
-        const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
-        throw known
+      const onPath = table.filter((r) => r.path.test(url.pathname));
+      const hit = onPath.find((r) => r.method === req.method);
+      if (!hit) {
+        throw onPath.length
           ? new HttpError(
             405,
             "method-not-allowed",
@@ -347,18 +128,21 @@ export function createService(options: ServiceOptions): Service {
           )
           : new HttpError(404, "not-found", `no endpoint ${url.pathname}`);
       }
-      [response, client] = await route(req, url);
+      name = hit.key;
+      const m = hit.path.exec(url.pathname)!;
+      const params = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+      [response, client] = await routes[hit.key](req, url, params);
     } catch (e) {
       response = errorResponse(e);
     }
     const bytesIn = received.get(req) ?? 0;
     const bytesOut = Number(response.headers.get("content-length") ?? 0) || 0;
     const ms = performance.now() - t0;
-    metrics.record(routes[key] ? key : "other", response.status, ms, bytesIn, bytesOut);
+    ctx.metrics.record(name, response.status, ms, bytesIn, bytesOut);
     try {
       store.audit({
         clientId: client?.id ?? null,
-        endpoint: key,
+        endpoint: name,
         status: response.status,
         bytesIn,
         bytesOut,
@@ -367,45 +151,50 @@ export function createService(options: ServiceOptions): Service {
     } catch { /* the audit log must not turn an answer into an error */ }
     return response;
   }
-  return { handler, metrics, routes: Object.keys(routes), close: () => servers.clear() };
+  return {
+    handler,
+    metrics: ctx.metrics,
+    routes: Object.keys(routes),
+    close: () => servers.clear(),
+  };
 }
 
-/** The JSON error for anything a route threw; unexpected errors are logged and kept opaque. */
-function errorResponse(e: unknown): Response {
-  if (e instanceof HttpError) {
-    return json({ error: { code: e.code, message: e.message } }, e.status, e.headers);
-  }
-  if (e instanceof MedCryptError) {
-    return json({ error: { code: e.code, message: e.message } }, STATUS[e.code] ?? 400);
-  }
-  console.error(`medcrypt serve: internal error: ${(e as Error)?.stack ?? e}`);
-  return json(
-    { error: { code: "internal", message: "internal error (logged on the server)" } },
-    500,
-  );
+/** `"GET /v1/scans/{id}"` → method, a path regex, and the parameter names. */
+function routePattern(key: string): { method: string; path: RegExp; names: string[] } {
+  const [method, template] = key.split(" ");
+  const names: string[] = [];
+  const source = template.replace(/\{(\w+)\}/g, (_, n) => {
+    names.push(n);
+    return "([^/]+)";
+  });
+  return { method, path: new RegExp(`^${source}$`), names };
 }
 
-/** A few SEAL servers kept ready, least recently used dropped first. */
-class ServerCache {
-  #map = new Map<string, Promise<HeServer>>();
-  constructor(readonly size: number) {}
-  get(key: string, make: () => Promise<HeServer>): Promise<HeServer> {
-    let p = this.#map.get(key);
-    if (p) this.#map.delete(key);
-    else p = make();
-    this.#map.set(key, p);
-    p.catch(() => this.#map.delete(key));
-    while (this.#map.size > this.size) {
-      const [old, v] = this.#map.entries().next().value!;
-      this.#map.delete(old);
-      v.then((s) => s.delete(), () => {});
-    }
-    return p;
+async function authenticate(store: ServiceStore, req: Request): Promise<ClientRecord> {
+  const m = /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "");
+  const client = m ? await store.authenticate(m[1]) : undefined;
+  if (!client) {
+    throw new HttpError(
+      401,
+      "unauthorized",
+      "a valid client token is needed (Authorization: Bearer TOKEN)",
+    );
   }
-  clear(): void {
-    for (const v of this.#map.values()) v.then((s) => s.delete(), () => {});
-    this.#map.clear();
-  }
+  return client;
+}
+
+/** Health (no token) and metrics. */
+function basicRoutes(ctx: RouteContext): Record<string, Route> {
+  return {
+    "GET /v1/health": () =>
+      Promise.resolve([
+        json({ status: "ok", model: { inputShape: ctx.model.inputShape, classes: ctx.labels } }),
+      ]),
+    "GET /v1/metrics": async (req) => {
+      const c = await ctx.auth(req);
+      return [json({ ...ctx.metrics.snapshot(), queueDepth: ctx.queue.depth }), c];
+    },
+  };
 }
 
 /** Where and how to listen. */

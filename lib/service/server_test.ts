@@ -279,7 +279,9 @@ Deno.test("service: openapi.json describes exactly the routes the server answers
   const doc = JSON.parse(await Deno.readTextFile(new URL("./openapi.json", import.meta.url)));
   assert.equal(doc.openapi, "3.1.0");
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    .flatMap(([path, ops]) =>
+      Object.keys(ops).filter((m) => m !== "parameters").map((m) => `${m.toUpperCase()} ${path}`)
+    ).sort();
   const dir = await Deno.makeTempDir();
   const store = ServiceStore.open(dir);
   const svc = createService({ store, model });

@@ -27,6 +27,9 @@ import { parsePublicEvaluationKeys } from "../he/protocol.ts";
 /** The media type of a frame on the wire. */
 export const WIRE_TYPE = "application/x-medcrypt-wire";
 
+/** Content type of `.mce` envelopes (scans and diagnoses) on the wire. */
+export const ENVELOPE_TYPE = "application/x-medcrypt-envelope";
+
 const MAGIC = [0x4d, 0x43, 0x57, 0x31]; // "MCW1"
 /** Largest header accepted (the header holds small fields only). */
 const MAX_HEADER = 64 * 1024;
