@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { allSuites, formatRows } from "./mod.ts";
- * console.log(allSuites().map((s) => s.name)); // [ "nn", "envelope", "he" ]
+ * console.log(allSuites().map((s) => s.name)); // [ "nn", "envelope", "he", "service" ]
  * console.log(formatRows([]).split("\n").length); // 2 (the header and its rule)
  * ```
  * @module
@@ -13,6 +13,7 @@ import type { BenchRow, BenchSuite } from "./types.ts";
 import { suites as nn } from "./nn.ts";
 import { suites as envelope } from "./envelope.ts";
 import { suites as he } from "./he.ts";
+import { suites as service } from "./service.ts";
 
 export type * from "./types.ts";
 
@@ -25,7 +26,7 @@ export type * from "./types.ts";
  * ```
  */
 export function allSuites(): BenchSuite[] {
-  return [...nn, ...envelope, ...he];
+  return [...nn, ...envelope, ...he, ...service];
 }
 
 function fmt(x: number | undefined): string {

@@ -1,0 +1,226 @@
+/**
+ * Benchmark suite `service`: the diagnostic service under load on loopback. `medcrypt serve` runs
+ * as its own process; 8 concurrent clients mix the three methods (plaintext, AES+RSA envelope,
+ * CKKS) for a fixed time, and the suite prints p50/p95/p99 latency, throughput and bytes per
+ * request of each method beside the same operation in this process (ratio in-process / remote,
+ * so the ratio is what the socket, HTTP and the shared server cost), then the server's RSS before
+ * and after a run of HE requests (goal: under 10 % growth).
+ *
+ * @example
+ * ```ts
+ * import { suites } from "./service.ts";
+ * console.log(suites.map((s) => s.name)); // [ "service" ]
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import type { BenchRow, BenchSuite } from "./types.ts";
+import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+import { closeWorkers, decryptImage, encryptImage, generateKeyPair } from "../envelope/mod.ts";
+import { HeClient, imageToInput } from "../he/client.ts";
+import { forwardProgram } from "../he/noise.ts";
+import { loadShippedModel } from "../he/pipeline.ts";
+import { compile } from "../he/plan.ts";
+import { HeServer } from "../he/server.ts";
+import { encodeNpy } from "../image/npy.ts";
+import { type MedImage, medImage } from "../image/types.ts";
+import { ServiceClient } from "../service/client.ts";
+
+type Method = "plain" | "envelope" | "he";
+const METHODS: readonly Method[] = ["plain", "envelope", "he"];
+
+/** `medcrypt serve` in a child process on a free loopback port. */
+async function startServer(state: string) {
+  const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli, "serve", "--port", "0", "--state", state, "--max-waiting", "16"],
+    env: { NO_COLOR: "1", MEDCRYPT_QUIET: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) throw new Error(`medcrypt serve did not start: ${text}`);
+    text += r.value;
+  }
+  const url = /listening on (\S+)/.exec(text)![1];
+  const token = (await Deno.readTextFile(join(state, "local.token"))).trim();
+  return {
+    url,
+    token,
+    rssMb: () => rssMb(child.pid),
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel();
+    },
+  };
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function timed(f: () => Promise<unknown>, reps: number): Promise<number[]> {
+  await f();
+  const out: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await f();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** One request of each method, remote and in process, sharing keys and images. */
+async function methods(api: ServiceClient, images: MedImage[]) {
+  const model = await loadShippedModel();
+  const remote = await api.spec();
+  const he = await HeClient.create(remote.params, { compression: "none", seeded: true });
+  const keys = he.evaluationKeys(remote.spec.rotations);
+  await api.registerKeys(keys);
+  const local = await HeServer.create(model, keys);
+  const me = await generateKeyPair(2048), server = await generateKeyPair(2048);
+  const serverKey = await api.serverKey();
+  const program = compile(model);
+  const x = (img: MedImage) => imageToInput(img, remote.spec);
+  const npy = images.map((img) => encodeNpy(img));
+  const remoteCall: Record<Method, (i: number) => Promise<number>> = {
+    plain: async (i) => {
+      const before = api.traffic.received;
+      await api.plainInfer(npy[i]);
+      return npy[i].length + (api.traffic.received - before);
+    },
+    envelope: async (i) => {
+      const r = await api.envelopeInfer(images[i], me, serverKey);
+      return r.sent + r.received;
+    },
+    he: async (i) => {
+      const r = await api.infer(he.encryptSingle(remote.spec, [x(images[i])]));
+      he.decrypt(r.result);
+      return r.sent + r.received;
+    },
+  };
+  const inProcess: Record<Method, (i: number) => Promise<unknown>> = {
+    plain: (i) => Promise.resolve(forwardProgram(program, x(images[i]))),
+    envelope: async (i) => {
+      const sealed = await encryptImage(images[i], server.publicKey);
+      forwardProgram(program, x((await decryptImage(sealed, server.privateKey)).image));
+    },
+    he: async (i) =>
+      he.decrypt(await local.evaluate(he.encryptSingle(remote.spec, [x(images[i])]))),
+  };
+  return {
+    remoteCall,
+    inProcess,
+    release() {
+      local.delete();
+      he.delete();
+    },
+  };
+}
+
+async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const state = await Deno.makeTempDir({ prefix: "medcrypt-bench-service-" });
+  const server = await startServer(state);
+  const api = new ServiceClient(server.url, server.token);
+  const { test } = await loadPneumoniaMNIST();
+  const images = Array.from(
+    { length: 32 },
+    (_, i) => medImage(test.images.slice(i * 784, (i + 1) * 784), 28, 28),
+  );
+  const m = await methods(api, images);
+  const rows: BenchRow[] = [];
+  try {
+    // in process, one request at a time
+    const base: Record<string, number> = {};
+    for (const method of METHODS) {
+      let i = 0;
+      base[method] = pct(await timed(() => m.inProcess[method](i++ % 32), quick ? 5 : 20), 50);
+    }
+    // 8 clients mixing the methods for a fixed time
+    const seconds = quick ? 10 : 60, clients = 8;
+    const lat: Record<Method, number[]> = { plain: [], envelope: [], he: [] };
+    const bytes: Record<Method, number> = { plain: 0, envelope: 0, he: 0 };
+    let errors = 0;
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: clients }, async (_, c) => {
+      for (let k = c; performance.now() < until; k++) {
+        const method = METHODS[k % 3];
+        const t = performance.now();
+        try {
+          const sentAndReceived = await m.remoteCall[method](k % 32);
+          bytes[method] += sentAndReceived; // after the await: no lost update between clients
+          lat[method].push(performance.now() - t);
+        } catch (e) {
+          errors++;
+          console.error(`bench service: ${method}: ${(e as Error).message}`);
+        }
+      }
+    }));
+    for (const method of METHODS) {
+      const l = lat[method], case_ = `${clients} clients, ${seconds} s, loopback`;
+      rows.push(
+        {
+          subject: `${method}: p50 latency (in-process baseline)`,
+          case: case_,
+          value: pct(l, 50),
+          unit: "ms",
+          baseline: base[method],
+          baselineName: "in process, one at a time",
+          ratio: base[method] / pct(l, 50),
+        },
+        { subject: `${method}: p95 latency`, case: case_, value: pct(l, 95), unit: "ms" },
+        { subject: `${method}: p99 latency`, case: case_, value: pct(l, 99), unit: "ms" },
+        { subject: `${method}: throughput`, case: case_, value: l.length / seconds, unit: "req/s" },
+        {
+          subject: `${method}: bytes on the wire per request`,
+          case: "request + reply bodies",
+          value: bytes[method] / Math.max(1, l.length) / 2 ** 20,
+          unit: "MB",
+        },
+      );
+    }
+    rows.push({
+      subject: "errors under load",
+      case: `${lat.plain.length + lat.envelope.length + lat.he.length} requests`,
+      value: errors,
+      unit: "errors",
+    });
+    // server RSS over a run of HE requests (2 at a time), after the load above warmed it up
+    const n = quick ? 60 : 1000, before = await server.rssMb();
+    let sent = 0;
+    await Promise.all([0, 1].map(async () => {
+      while (sent < n) await m.remoteCall.he(sent++ % 32);
+    }));
+    const after = await server.rssMb();
+    rows.push({
+      subject: "server RSS after HE requests (baseline: RSS before + 10 %)",
+      case: `${n} HE requests`,
+      value: after,
+      unit: "MB",
+      baseline: before * 1.1,
+      baselineName: "before + 10 %",
+      ratio: (before * 1.1) / after,
+      goal: 1,
+    });
+  } finally {
+    m.release();
+    api.close();
+    await server.stop();
+    closeWorkers();
+    await Deno.remove(state, { recursive: true });
+  }
+  return rows;
+}
+
+/** The service suite. */
+export const suites: BenchSuite[] = [{ name: "service", run }];
