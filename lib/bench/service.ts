@@ -95,9 +95,9 @@ async function methods(api: ServiceClient, images: MedImage[]) {
   const npy = images.map((img) => encodeNpy(img));
   const remoteCall: Record<Method, (i: number) => Promise<number>> = {
     plain: async (i) => {
-      const before = api.traffic.received;
-      await api.plainInfer(npy[i]);
-      return npy[i].length + (api.traffic.received - before);
+      // the reply is this JSON, byte for byte (the server serialises it the same way)
+      const reply = JSON.stringify(await api.plainInfer(npy[i]));
+      return npy[i].length + new TextEncoder().encode(reply).length;
     },
     envelope: async (i) => {
       const r = await api.envelopeInfer(images[i], me, serverKey);
