@@ -14,6 +14,7 @@
  * @module
  */
 import { join } from "node:path";
+import { MedCryptError } from "../core/errors.ts";
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadPneumoniaMNIST } from "../datasets/mod.ts";
 import { closeWorkers, decryptImage, encryptImage, generateKeyPair } from "../envelope/mod.ts";
@@ -42,7 +43,7 @@ async function startServer(state: string) {
   let text = "";
   while (!text.includes("\n")) {
     const r = await reader.read();
-    if (r.done) throw new Error(`medcrypt serve did not start: ${text}`);
+    if (r.done) throw new MedCryptError("internal", `medcrypt serve did not start: ${text}`);
     text += r.value;
   }
   const url = /listening on (\S+)/.exec(text)![1];

@@ -24,8 +24,7 @@ import { encryptedInference, SHIPPED_MODEL_PATH } from "../he/pipeline.ts";
 import { clientSpec } from "../he/spec.ts";
 import { preset } from "../he/params.ts";
 import { remoteEncryptedInference, ServiceClient } from "../service/client.ts";
-import { defaultStateDir } from "../service/store.ts";
-import { localTokenPath } from "./service.ts";
+import { serviceToken } from "./service.ts";
 
 type ParseOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
 
@@ -129,33 +128,6 @@ const heInfer: Command = {
     return 0;
   },
 };
-
-/**
- * The token for a service: `--token-env VAR`, else `MEDCRYPT_TOKEN`, else (for a server on this
- * machine) the `local` client's token file in the default state folder.
- */
-async function serviceToken(url: string, envVar: unknown): Promise<string> {
-  if (typeof envVar === "string") {
-    const t = Deno.env.get(envVar);
-    if (!t) throw new MedCryptError("usage", `--token-env ${envVar}: the variable is not set`);
-    return t;
-  }
-  const env = Deno.env.get("MEDCRYPT_TOKEN");
-  if (env) return env;
-  const host = new URL(url).hostname;
-  if (host === "127.0.0.1" || host === "localhost" || host === "[::1]") {
-    const file = localTokenPath(defaultStateDir());
-    try {
-      return (await Deno.readTextFile(file)).trim();
-    } catch {
-      throw new MedCryptError(
-        "usage",
-        `no token: set MEDCRYPT_TOKEN or --token-env VAR (no ${file} from a local \`medcrypt serve\`)`,
-      );
-    }
-  }
-  throw new MedCryptError("usage", "no token: set MEDCRYPT_TOKEN or give --token-env VAR");
-}
 
 /** `he-infer --server URL`: the same inference with the server across a socket. */
 async function remoteInfer(ins: string[], values: Record<string, unknown>): Promise<number> {

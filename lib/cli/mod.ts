@@ -17,6 +17,7 @@ import { commands as he } from "./he.ts";
 import { commands as revcipher } from "./revcipher.ts";
 import { commands as metrics } from "./metrics.ts";
 import { commands as service } from "./service.ts";
+import { commands as client } from "./client.ts";
 
 export type { Command } from "./types.ts";
 
@@ -29,7 +30,7 @@ export type { Command } from "./types.ts";
  * ```
  */
 export function allCommands(): Command[] {
-  const list = [...image, ...envelope, ...he, ...revcipher, ...metrics, ...service];
+  const list = [...image, ...envelope, ...he, ...revcipher, ...metrics, ...service, ...client];
   const help: Command = {
     name: "help",
     summary: "list the commands",

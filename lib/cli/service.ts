@@ -141,5 +141,32 @@ const serve: Command = {
   },
 };
 
+/**
+ * The token for a service: `--token-env VAR`, else `MEDCRYPT_TOKEN`, else (for a server on this
+ * machine) the `local` client's token file in the default state folder.
+ */
+export async function serviceToken(url: string, envVar: unknown): Promise<string> {
+  if (typeof envVar === "string") {
+    const t = Deno.env.get(envVar);
+    if (!t) throw new MedCryptError("usage", `--token-env ${envVar}: the variable is not set`);
+    return t;
+  }
+  const env = Deno.env.get("MEDCRYPT_TOKEN");
+  if (env) return env;
+  const host = new URL(url).hostname;
+  if (host === "127.0.0.1" || host === "localhost" || host === "[::1]") {
+    const file = localTokenPath(defaultStateDir());
+    try {
+      return (await Deno.readTextFile(file)).trim();
+    } catch {
+      throw new MedCryptError(
+        "usage",
+        `no token: set MEDCRYPT_TOKEN or --token-env VAR (no ${file} from a local \`medcrypt serve\`)`,
+      );
+    }
+  }
+  throw new MedCryptError("usage", "no token: set MEDCRYPT_TOKEN or give --token-env VAR");
+}
+
 /** The service commands. */
 export const commands: Command[] = [serve];

@@ -111,3 +111,59 @@ Deno.test("cli serve + he-infer --server: the same label, and logits within the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli client: envelope and plain diagnoses agree over the socket; scans stored, listed, fetched and deleted", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { XDG_STATE_HOME: dir };
+  const { test } = await loadPneumoniaMNIST();
+  const img = `${dir}/test0.npy`;
+  await Deno.writeFile(img, encodeNpy(medImage(test.images.slice(0, 784), 28, 28)));
+  const server = await serve(env);
+  try {
+    const run = (...args: string[]) => medcrypt(env, "client", ...args, "--server", server.url);
+    const envl = await run("diagnose", "--in", img, "--json");
+    const plain = await run("diagnose", "--in", img, "--method", "plain", "--json");
+    assert.equal(envl.code, 0, envl.stderr);
+    assert.equal(plain.code, 0, plain.stderr);
+    const [a, b] = [JSON.parse(envl.stdout), JSON.parse(plain.stdout)];
+    assert.deepEqual(a.logits, b.logits);
+    assert.equal(a.label, b.label);
+    assert.ok(a.sent > 784, "the envelope went over the wire");
+    // a scan at rest, round trip
+    const mce = `${dir}/scan.mce`;
+    const kg = await medcrypt(env, "keygen", "--out", `${dir}/keys`);
+    assert.equal(kg.code, 0, kg.stderr);
+    const enc = await medcrypt(
+      env,
+      "encrypt",
+      "--to",
+      `${dir}/keys/public.pem`,
+      "--in",
+      img,
+      "--out",
+      mce,
+    );
+    assert.equal(enc.code, 0, enc.stderr);
+    const stored = await run("store", "--in", mce);
+    assert.equal(stored.code, 0, stored.stderr);
+    const id = /as ([0-9a-f]{16})/.exec(stored.stdout)![1];
+    assert.match((await run("list")).stdout, new RegExp(id));
+    const back = `${dir}/back.mce`;
+    assert.equal((await run("fetch", "--id", id, "--out", back)).code, 0);
+    assert.deepEqual(await Deno.readFile(back), await Deno.readFile(mce));
+    const again = await run("fetch", "--id", id, "--out", back);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+    assert.equal((await run("delete", "--id", id)).code, 0);
+    const gone = await run("fetch", "--id", id, "--out", `${dir}/gone.mce`);
+    assert.equal(gone.code, 1);
+    assert.equal(gone.stderr.trim().split("\n").length, 1, gone.stderr);
+    assert.match(gone.stderr, /unknown-scan|no stored scan/);
+    const pinned = await run("diagnose", "--in", img, "--pin", "00".repeat(32));
+    assert.equal(pinned.code, 1);
+    assert.match(pinned.stderr, /not the expected/);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
