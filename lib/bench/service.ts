@@ -14,7 +14,6 @@
  * @module
  */
 import { join } from "node:path";
-import { MedCryptError } from "../core/errors.ts";
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadPneumoniaMNIST } from "../datasets/mod.ts";
 import { closeWorkers, decryptImage, encryptImage, generateKeyPair } from "../envelope/mod.ts";
@@ -26,37 +25,20 @@ import { HeServer } from "../he/server.ts";
 import { encodeNpy } from "../image/npy.ts";
 import { type MedImage, medImage } from "../image/types.ts";
 import { ServiceClient } from "../service/client.ts";
+import { spawnServe } from "../service/spawn.ts";
 
 type Method = "plain" | "envelope" | "he";
 const METHODS: readonly Method[] = ["plain", "envelope", "he"];
 
-/** `medcrypt serve` in a child process on a free loopback port. */
+/** `medcrypt serve` in its own process, its token and its RSS. */
 async function startServer(state: string) {
-  const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, "serve", "--port", "0", "--state", state, "--max-waiting", "16"],
-    env: { NO_COLOR: "1", MEDCRYPT_QUIET: "1" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) throw new MedCryptError("internal", `medcrypt serve did not start: ${text}`);
-    text += r.value;
-  }
-  const url = /listening on (\S+)/.exec(text)![1];
+  const server = await spawnServe(["--state", state, "--max-waiting", "16"]);
   const token = (await Deno.readTextFile(join(state, "local.token"))).trim();
   return {
-    url,
+    url: server.url,
     token,
-    rssMb: () => rssMb(child.pid),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel();
-    },
+    rssMb: () => rssMb(server.child.pid),
+    stop: () => server.stop(),
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadPneumoniaMNIST } from "../datasets/mod.ts";
 import { encodeNpy, medImage } from "../image/mod.ts";
+import { spawnServe } from "../service/spawn.ts";
 
 const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -15,38 +16,7 @@ async function medcrypt(env: Record<string, string>, ...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/** Starts `medcrypt serve --port 0` and returns its URL from the first line it prints. */
-async function serve(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, "serve", "--port", "0"],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) break;
-    text += r.value;
-  }
-  const url = /listening on (\S+)/.exec(text)?.[1];
-  if (!url) {
-    const err = await new Response(child.stderr).text();
-    assert.fail(`serve printed: ${text} ${err}`);
-  }
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      let rest = text;
-      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
-      const status = await child.status;
-      await child.stderr.cancel();
-      return { code: status.code, rest };
-    },
-  };
-}
+const serve = (env: Record<string, string>) => spawnServe([], env);
 
 Deno.test("cli serve + he-infer --server: the same label, and logits within the CKKS bound, as in process", async () => {
   const dir = await Deno.makeTempDir();

@@ -9,28 +9,13 @@ import { encodeNpy } from "../image/npy.ts";
 import { medImage } from "../image/types.ts";
 import { ServiceClient } from "./client.ts";
 import { ServiceStore } from "./store.ts";
+import { spawnServe } from "./spawn.ts";
 
-const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
-
-/** `medcrypt serve --port 0 --state DIR` as a child process, and its URL. */
+/** `medcrypt serve --state DIR` in its own process, and the token of its client `local`. */
 async function serve(state: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, "serve", "--port", "0", "--state", state],
-    env: { NO_COLOR: "1", MEDCRYPT_QUIET: "1" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) break;
-    text += r.value;
-  }
-  const url = /listening on (\S+)/.exec(text)?.[1];
-  assert.ok(url, `serve printed: ${text}`);
+  const server = await spawnServe(["--state", state]);
   const token = (await Deno.readTextFile(join(state, "local.token"))).trim();
-  return { child, reader, url, token };
+  return { server, url: server.url, token };
 }
 
 async function allFiles(dir: string): Promise<string[]> {
@@ -76,11 +61,9 @@ Deno.test("service: kill -9 during uploads and inferences; on restart every comp
     };
     const load = [uploader(), uploader(), uploader(), diagnoser()];
     await new Promise((r) => setTimeout(r, 2500));
-    first.child.kill("SIGKILL");
-    assert.equal((await first.child.status).signal, "SIGKILL");
+    assert.equal((await first.server.kill()).signal, "SIGKILL");
     stop = true;
     await Promise.all(load);
-    await first.reader.cancel();
     assert.ok(done.size > 0 && inferences > 0, `${done.size} uploads, ${inferences} inferences`);
 
     const second = await serve(state);
@@ -99,9 +82,7 @@ Deno.test("service: kill -9 during uploads and inferences; on restart every comp
       const blobs = files.filter((f) => f.endsWith(".mce")).length;
       assert.equal(blobs, listed.size, "every scan blob has its row, and no row lacks its blob");
     } finally {
-      second.child.kill("SIGTERM");
-      await second.child.status;
-      await second.reader.cancel();
+      await second.server.stop();
     }
     const db = new DatabaseSync(join(state, "service.db"), { readOnly: true });
     try {

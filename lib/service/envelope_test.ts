@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { MedCryptError } from "../core/errors.ts";
 import { closeWorkers, decrypt, encrypt, encryptImage, generateKeyPair } from "../envelope/mod.ts";
 import { tinyModel } from "../he/model.ts";
 import { encodeNpy } from "../image/npy.ts";
@@ -10,6 +9,7 @@ import { ServiceClient } from "./client.ts";
 import { type RunningService, startService } from "./server.ts";
 import { IDENTITY_FILE } from "./identity.ts";
 import { ServiceStore } from "./store.ts";
+import { errorOf } from "./_test_util.ts";
 import { ENVELOPE_TYPE } from "./wire.ts";
 
 const model = tinyModel(1);
@@ -38,16 +38,6 @@ async function withService(
     store.close();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, String(e));
-    return `${e.code}: ${e.message}`;
-  }
-  return "no error";
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { MedCryptError } from "../core/errors.ts";
 import { HeClient, imageToInput } from "../he/client.ts";
 import { tinyModel } from "../he/model.ts";
 import { errorBound, forwardProgram } from "../he/noise.ts";
@@ -11,6 +10,7 @@ import { medImage } from "../image/types.ts";
 import { remoteEncryptedInference, ServiceClient } from "./client.ts";
 import { type RunningService, startService } from "./server.ts";
 import { ServiceStore } from "./store.ts";
+import { errorOf } from "./_test_util.ts";
 import { encodeFrame, keysToWire, queryToWire, WIRE_TYPE } from "./wire.ts";
 
 const model = tinyModel(1);
@@ -39,16 +39,6 @@ async function withService(
     store.close();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof MedCryptError, String(e));
-    return `${e.code}: ${e.message}`;
-  }
-  return "no error";
 }
 
 Deno.test("service: encrypted inference across a socket matches the plaintext model within the CKKS bound (both modes)", async () => {
