@@ -175,6 +175,58 @@ export async function trainOnMask(
   return model;
 }
 
+/** One model of an audit: what it trained on, and the model. */
+export interface AuditModel {
+  /** Its keep mask over the pool (1 = trained on). */
+  keep: Uint8Array;
+  /** The trained model (the caller disposes it). */
+  model: tf.LayersModel;
+}
+
+/**
+ * The target (`"target"`) or the `r`-th reference model of an audit, trained or loaded from the
+ * audit's cache: the same keep mask, seed and cache entry as {@linkcode runMembershipAudit}, so a
+ * later study (such as a query budget) attacks exactly the audited models.
+ *
+ * @param options the audit's options
+ * @param which `"target"` or a reference model's index
+ * @returns its keep mask and model
+ * @example
+ * ```ts ignore
+ * import { auditModel } from "./audit.ts";
+ * import { loadPneumoniaMNIST } from "../datasets/mod.ts";
+ * const { train, test } = await loadPneumoniaMNIST();
+ * const options = { pool: train, population: test, arch: "mlp" as const, refModels: 2,
+ *   train: { epochs: 2 }, seed: 1, cacheDir: "data/cache" };
+ * const { keep, model } = await auditModel(options, 0); // loads from the cache when trained
+ * console.log(keep.length === train.n, model.outputs[0].shape); // true [ null, 2 ]
+ * ```
+ */
+export async function auditModel(
+  options: AuditOptions,
+  which: "target" | number,
+): Promise<AuditModel> {
+  const { pool, arch, seed, pKeep = 0.5 } = options;
+  const tag = `${arch}-${setFingerprint(pool)}-p${pKeep}-s${seed}`;
+  const isTarget = which === "target";
+  const modelSeed = isTarget ? seed : seed + 1000 + which;
+  const keep = memberMask(pool.n, modelSeed, pKeep);
+  const name = isTarget
+    ? `${tag}${
+      options.targetTrain ? "-" + setHash(JSON.stringify(options.targetTrain)) : ""
+    }/target`
+    : `${tag}/ref-${which}`;
+  const model = await trainOnMask(pool, keep, {
+    arch,
+    modelOptions: options.modelOptions,
+    train: isTarget ? options.targetTrain ?? options.train : options.train,
+    seed: modelSeed,
+    cacheDir: options.cacheDir,
+    name,
+  });
+  return { keep, model };
+}
+
 function labelsOf(set: LabeledSet): Uint8Array {
   return Uint8Array.from({ length: set.n }, (_, i) => set.labels[i * set.labelWidth]);
 }
@@ -220,35 +272,16 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
   const classes = 2;
   const labels = labelsOf(pool);
   const popLabels = labelsOf(population);
-  const tag = `${arch}-${setFingerprint(pool)}-p${pKeep}-s${seed}`;
   const bar = options.quiet
     ? { tick() {}, done() {} }
     : progress(`MIA models (${arch})`, refModels + 1);
-  const targetKeep = memberMask(pool.n, seed, pKeep);
-  const target = await trainOnMask(pool, targetKeep, {
-    arch,
-    modelOptions: options.modelOptions,
-    train: options.targetTrain ?? options.train,
-    seed,
-    cacheDir: options.cacheDir,
-    name: `${tag}${
-      options.targetTrain ? "-" + setHash(JSON.stringify(options.targetTrain)) : ""
-    }/target`,
-  });
+  const { model: target, keep: targetKeep } = await auditModel(options, "target");
   bar.tick({ model: "target" });
   const refKeep: Uint8Array[] = [];
   const refProbs: Float32Array[] = [];
   const refPop: Float32Array[] = [];
   for (let r = 0; r < refModels; r++) {
-    const keep = memberMask(pool.n, seed + 1000 + r, pKeep);
-    const m = await trainOnMask(pool, keep, {
-      arch,
-      modelOptions: options.modelOptions,
-      train: options.train,
-      seed: seed + 1000 + r,
-      cacheDir: options.cacheDir,
-      name: `${tag}/ref-${r}`,
-    });
+    const { model: m, keep } = await auditModel(options, r);
     refKeep.push(keep);
     refProbs.push(release(predictProbs(m, pool)));
     refPop.push(release(predictProbs(m, population)));

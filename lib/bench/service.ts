@@ -16,19 +16,11 @@
 import { join } from "node:path";
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadPneumoniaMNIST } from "../datasets/mod.ts";
-import { closeWorkers, decryptImage, encryptImage, generateKeyPair } from "../envelope/mod.ts";
-import { HeClient, imageToInput } from "../he/client.ts";
-import { forwardProgram } from "../he/noise.ts";
-import { loadShippedModel } from "../he/pipeline.ts";
-import { compile } from "../he/plan.ts";
-import { HeServer } from "../he/server.ts";
-import { encodeNpy } from "../image/npy.ts";
-import { type MedImage, medImage } from "../image/types.ts";
+import { closeWorkers } from "../envelope/mod.ts";
+import { medImage } from "../image/types.ts";
 import { ServiceClient } from "../service/client.ts";
 import { spawnServe } from "../service/spawn.ts";
-
-type Method = "plain" | "envelope" | "he";
-const METHODS: readonly Method[] = ["plain", "envelope", "he"];
+import { type Method, methodCalls, METHODS } from "../service/methods.ts";
 
 /** `medcrypt serve` in its own process, its token and its RSS. */
 async function startServer(state: string) {
@@ -37,14 +29,9 @@ async function startServer(state: string) {
   return {
     url: server.url,
     token,
-    rssMb: () => rssMb(server.child.pid),
+    rssMb: () => server.rssMb(),
     stop: () => server.stop(),
   };
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -63,54 +50,6 @@ async function timed(f: () => Promise<unknown>, reps: number): Promise<number[]>
   return out;
 }
 
-/** One request of each method, remote and in process, sharing keys and images. */
-async function methods(api: ServiceClient, images: MedImage[]) {
-  const model = await loadShippedModel();
-  const remote = await api.spec();
-  const he = await HeClient.create(remote.params, { compression: "none", seeded: true });
-  const keys = he.evaluationKeys(remote.spec.rotations);
-  await api.registerKeys(keys);
-  const local = await HeServer.create(model, keys);
-  const me = await generateKeyPair(2048), server = await generateKeyPair(2048);
-  const serverKey = await api.serverKey();
-  const program = compile(model);
-  const x = (img: MedImage) => imageToInput(img, remote.spec);
-  const npy = images.map((img) => encodeNpy(img));
-  const remoteCall: Record<Method, (i: number) => Promise<number>> = {
-    plain: async (i) => {
-      // the reply is this JSON, byte for byte (the server serialises it the same way)
-      const reply = JSON.stringify(await api.plainInfer(npy[i]));
-      return npy[i].length + new TextEncoder().encode(reply).length;
-    },
-    envelope: async (i) => {
-      const r = await api.envelopeInfer(images[i], me, serverKey);
-      return r.sent + r.received;
-    },
-    he: async (i) => {
-      const r = await api.infer(he.encryptSingle(remote.spec, [x(images[i])]));
-      he.decrypt(r.result);
-      return r.sent + r.received;
-    },
-  };
-  const inProcess: Record<Method, (i: number) => Promise<unknown>> = {
-    plain: (i) => Promise.resolve(forwardProgram(program, x(images[i]))),
-    envelope: async (i) => {
-      const sealed = await encryptImage(images[i], server.publicKey);
-      forwardProgram(program, x((await decryptImage(sealed, server.privateKey)).image));
-    },
-    he: async (i) =>
-      he.decrypt(await local.evaluate(he.encryptSingle(remote.spec, [x(images[i])]))),
-  };
-  return {
-    remoteCall,
-    inProcess,
-    release() {
-      local.delete();
-      he.delete();
-    },
-  };
-}
-
 async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const state = await Deno.makeTempDir({ prefix: "medcrypt-bench-service-" });
   const server = await startServer(state);
@@ -120,7 +59,7 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     { length: 32 },
     (_, i) => medImage(test.images.slice(i * 784, (i + 1) * 784), 28, 28),
   );
-  const m = await methods(api, images);
+  const m = await methodCalls(api, images);
   const rows: BenchRow[] = [];
   try {
     // in process, one request at a time
@@ -140,7 +79,7 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         const method = METHODS[k % 3];
         const t = performance.now();
         try {
-          const sentAndReceived = await m.remoteCall[method](k % 32);
+          const sentAndReceived = (await m.remote[method](k % 32)).bodyBytes;
           bytes[method] += sentAndReceived; // after the await: no lost update between clients
           lat[method].push(performance.now() - t);
         } catch (e) {
@@ -182,7 +121,7 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const n = quick ? 60 : 1000, before = await server.rssMb();
     let sent = 0;
     await Promise.all([0, 1].map(async () => {
-      while (sent < n) await m.remoteCall.he(sent++ % 32);
+      while (sent < n) await m.remote.he(sent++ % 32);
     }));
     const after = await server.rssMb();
     rows.push({

@@ -21,6 +21,8 @@ export interface ServeProcess {
   url: string;
   /** Kills it with SIGKILL and waits (a crash, for the restart tests). */
   kill(): Promise<Deno.CommandStatus>;
+  /** Its resident memory now, MB (Linux: `/proc/PID/status`). */
+  rssMb(): Promise<number>;
   /** Stops it with SIGTERM; returns its exit code and what it printed after the first line. */
   stop(): Promise<{ code: number; rest: string }>;
 }
@@ -58,6 +60,10 @@ export async function spawnServe(
       const status = await child.status;
       await reader.cancel();
       return status;
+    },
+    async rssMb() {
+      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
     },
     async stop() {
       child.kill("SIGTERM");

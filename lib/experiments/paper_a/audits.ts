@@ -90,8 +90,26 @@ export function membershipAudit(
   arch: Arch,
   variant: AuditVariant = {},
 ): Promise<MembershipAudit> {
+  return runMembershipAudit({ ...auditOptions(setting, arch), ...variant });
+}
+
+/**
+ * The audit options of a run's audit of `arch` (what {@linkcode membershipAudit} runs, so a
+ * later study attacks the same cached models).
+ *
+ * @param setting data, sizes, seed, cache
+ * @param arch architecture of the target and the reference models
+ * @returns the options
+ * @example
+ * ```ts ignore
+ * import { auditOptions, auditSetting } from "./audits.ts";
+ * const o = auditOptions(await auditSetting({ scale: "quick", seed: 1, cacheDir: "data/cache" }), "he-cnn");
+ * console.log(o.refModels, o.pool.n); // 4 4708
+ * ```
+ */
+export function auditOptions(setting: AuditSetting, arch: Arch): AuditOptions {
   const { data, cfg, seed, cacheDir } = setting;
-  return runMembershipAudit({
+  return {
     pool: data.train,
     population: data.test,
     arch,
@@ -99,8 +117,7 @@ export function membershipAudit(
     refModels: cfg.refModels,
     seed,
     cacheDir,
-    ...variant,
-  });
+  };
 }
 
 /** The audits of the two deployed models. */

@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.name)); // [ "paper-a", "paper-a-models" ]
+ * console.log(experiments.map((e) => e.name)); // [ "paper-a", "paper-a-models", "paper-a-service" ]
  * ```
  * @module
  */
@@ -47,6 +47,7 @@ import {
 import { type PaperAFigures, paperAFigures } from "./figures.ts";
 import { dpNote, paperANotes } from "./notes.ts";
 import { runPaperAModels } from "./models.ts";
+import { runPaperAService } from "./service.ts";
 
 export * from "./options.ts";
 export * from "./audits.ts";
@@ -58,6 +59,7 @@ export * from "./tables.ts";
 export * from "./figures.ts";
 export * from "./notes.ts";
 export * from "./models.ts";
+export * from "./service.ts";
 
 /** Everything the experiment computed: named tables and figures, and the typed results behind them. */
 export interface PaperAResult extends ExperimentResult<PaperATables, PaperAFigures> {
@@ -174,7 +176,7 @@ export async function runPaperA(ctx: ExperimentContext): Promise<PaperAResult> {
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.title.split(":")[0])); // [ "Paper A", "Paper A's classifiers" ]
+ * console.log(experiments.map((e) => e.title.split(":")[0])); // [ "Paper A", "Paper A's classifiers", "Paper A over a real socket" ]
  * ```
  */
 export const experiments: Experiment[] = [
@@ -187,5 +189,10 @@ export const experiments: Experiment[] = [
     name: "paper-a-models",
     title: "Paper A's classifiers: ResNet/DenseNet/ViT-style on PneumoniaMNIST",
     run: (ctx) => runPaperAModels(ctx),
+  },
+  {
+    name: "paper-a-service",
+    title: "Paper A over a real socket: the service's methods, what the wire holds, query budgets",
+    run: (ctx) => runPaperAService(ctx),
   },
 ];
