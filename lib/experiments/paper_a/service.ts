@@ -19,6 +19,8 @@
 import * as aq from "arquero";
 import { join } from "node:path";
 import { budgetedAttacks, type BudgetRow } from "../../attacks/budget.ts";
+import { subset } from "../../datasets/medmnist.ts";
+import { seededSplit } from "../../datasets/splits.ts";
 import { progress } from "../../core/progress.ts";
 import { closeWorkers } from "../../envelope/mod.ts";
 import { imageToInput } from "../../he/client.ts";
@@ -101,7 +103,7 @@ export interface PaperAServiceResult extends ExperimentResult<PaperAServiceTable
   /** The capture and state-folder rows. */
   wireThreats: WireThreatRow[];
   /** The budget rows. */
-  budget: BudgetRow[];
+  budget: TargetBudgetRow[];
 }
 
 const pct = (xs: number[], p: number) => {
@@ -240,25 +242,74 @@ export async function wireStudy(
   return { overHttp, wireThreats };
 }
 
+/** A budget row and the audited target it was measured on. */
+export interface TargetBudgetRow extends BudgetRow {
+  /** Which target: the deployed HE model, or the overfit worst case. */
+  target: string;
+}
+
+/** The overfit worst case: few records, many epochs, so that membership does leak. */
+const OVERFIT = {
+  arch: "cnn-tiny",
+  records: 500,
+  epochs: 80,
+  batchSize: 25,
+  learningRate: 3e-3,
+  refModels: 8,
+} as const;
+
 /**
- * The query-budget study on the run's audited HE model.
+ * The query-budget study on two targets: the deployed HE model (the run's audit, sharing
+ * `paper-a`'s cached models), and a worst case where membership does leak — the tiny CNN of the
+ * other methods trained on 500 records for 80 epochs, attacked with 8 reference models.
  *
  * @param setting data, sizes, seed, cache (shared with `paper-a`'s audits)
- * @param targets records attacked
- * @returns the rows
+ * @param targets records attacked on the deployed model
+ * @returns the rows of both targets
  * @example
  * ```ts ignore
  * import { auditSetting, budgetStudy } from "./mod.ts";
- * const rows = await budgetStudy(await auditSetting(ctx), 1000); // trains or loads 5 models
- * console.log(rows.length); // 8
+ * const rows = await budgetStudy(await auditSetting(ctx), 1000); // trains or loads 10 models
+ * console.log(rows.length); // 16
  * ```
  */
-export async function budgetStudy(setting: AuditSetting, targets: number): Promise<BudgetRow[]> {
-  return (await budgetedAttacks({ audit: auditOptions(setting, "he-cnn"), targets })).rows;
+export async function budgetStudy(
+  setting: AuditSetting,
+  targets: number,
+): Promise<TargetBudgetRow[]> {
+  const deployed = auditOptions(setting, "he-cnn");
+  const [few] = seededSplit(deployed.pool.n, [OVERFIT.records / deployed.pool.n], setting.seed + 5);
+  const overfit = {
+    ...deployed,
+    arch: OVERFIT.arch,
+    refModels: OVERFIT.refModels,
+    pool: subset(deployed.pool, few),
+    train: {
+      epochs: OVERFIT.epochs,
+      batchSize: OVERFIT.batchSize,
+      learningRate: OVERFIT.learningRate,
+    },
+  };
+  const out: TargetBudgetRow[] = [];
+  for (
+    const [target, audit, n] of [
+      ["deployed HE model", deployed, targets],
+      [
+        `overfit ${OVERFIT.arch} (${OVERFIT.records} records, ${OVERFIT.epochs} epochs)`,
+        overfit,
+        OVERFIT.records,
+      ],
+    ] as const
+  ) {
+    const { rows } = await budgetedAttacks({ audit, targets: n });
+    out.push(...rows.map((r) => ({ target, ...r })));
+  }
+  return out;
 }
 
-function budgetTableRows(rows: BudgetRow[]) {
+function budgetTableRows(rows: TargetBudgetRow[]) {
   return rows.map((r) => ({
+    target: r.target,
     "queries per target": r.budget,
     attack: r.attack,
     "views queried": r.viewsPerTarget,
@@ -272,26 +323,43 @@ function budgetTableRows(rows: BudgetRow[]) {
   }));
 }
 
-function serviceNotes(over: OverHttpRow[], budget: BudgetRow[]): string[] {
+function serviceNotes(over: OverHttpRow[], budget: TargetBudgetRow[]): string[] {
   const by = (m: string) => over.find((r) => r.method === m)!;
   const he = by("HE"), plain = by("Plaintext");
-  const lira = (b: BudgetRow["budget"]) =>
-    budget.find((r) => r.budget === b && r.attack === "LiRA online")!.metrics;
-  const one = lira(1), all = lira("unlimited");
+  const lira = (target: string, b: BudgetRow["budget"]) =>
+    budget.find((r) => r.target === target && r.budget === b && r.attack === "LiRA online")!
+      .metrics;
+  const auc = (m: { auc: number; aucLow: number; aucHigh: number }) =>
+    `${m.auc.toFixed(3)} [${m.aucLow.toFixed(3)}, ${m.aucHigh.toFixed(3)}]`;
+  const targets = [...new Set(budget.map((r) => r.target))];
   return [
     `Over loopback HTTP the HE diagnosis takes ${he["p50 ms"].toFixed(0)} ms (p50) against ${
       he["in-process p50 ms"].toFixed(0)
     } ms in process, and moves ${(he["wire KB/image"] / 1024).toFixed(2)} MB per image plus ${
       he["keys MB (once)"].toFixed(1)
     } MB of evaluation keys once; plaintext moves ${plain["wire KB/image"].toFixed(1)} KB.`,
-    `A query budget barely protects against LiRA: one query per target gives AUC ${
-      one.auc.toFixed(3)
-    } [${one.aucLow.toFixed(3)}, ${one.aucHigh.toFixed(3)}], unlimited queries (${
-      budget.find((r) => r.budget === "unlimited")!.viewsPerTarget
-    } views) ${all.auc.toFixed(3)} [${all.aucLow.toFixed(3)}, ${
-      all.aucHigh.toFixed(3)
-    }]. The attack's strength comes from reference models trained offline, which no budget ` +
-    `touches; what a budget bounds is how many records a client can test.`,
+    ...targets.map((t) =>
+      `Query budget, ${t}: LiRA AUC ${auc(lira(t, 1))} with one query per target, ${
+        auc(lira(t, 10))
+      } with 10, ${auc(lira(t, 100))} with 100, ${auc(lira(t, "unlimited"))} unlimited ` +
+      `(${budget.find((r) => r.budget === "unlimited")!.viewsPerTarget} views).`
+    ),
+    ...targets.map((t) => {
+      const rows = budget.filter((r) => r.target === t);
+      const best = rows.reduce((a, b) => b.metrics.auc > a.metrics.auc ? b : a);
+      return `${t}: the strongest attack is ${best.attack} with ${best.budget} ${
+        best.budget === 1 ? "query" : "queries"
+      } per target (AUC ${auc(best.metrics)}${
+        best.metrics.aucLow <= 0.5 ? ": the interval holds 0.5, no measurable leak" : ""
+      })${
+        best.budget === 1
+          ? ", so a budget of one query per record leaves it at full strength: the reference " +
+            "models are trained offline and cost no query, and further views (mirrors, shifts) " +
+            "of a model trained without augmentation add noise rather than signal. What a budget " +
+            "bounds is how many records a client can test at all."
+          : "."
+      }`;
+    }),
   ];
 }
 
@@ -349,7 +417,8 @@ export async function runPaperAService(ctx: ExperimentContext): Promise<PaperASe
       budget: {
         name: "paper_a_mia_budget",
         table: aq.from(budgetTableRows(budget)),
-        caption: "Membership inference on the HE model under a per-target query budget",
+        caption:
+          "Membership inference under a per-target query budget: the deployed HE model and an overfit worst case",
       },
     },
     figures: {},
