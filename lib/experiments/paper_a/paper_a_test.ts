@@ -59,8 +59,8 @@ function grey(n: number): LabeledSet {
   };
 }
 
-Deno.test("paper-a: both experiments are registered under their reproduce names", () => {
-  assertEquals(experiments.map((e) => e.name), ["paper-a", "paper-a-models"]);
+Deno.test("paper-a: its three experiments are registered under their reproduce names", () => {
+  assertEquals(experiments.map((e) => e.name), ["paper-a", "paper-a-models", "paper-a-service"]);
 });
 
 Deno.test("paper-a: quick and full sizes", () => {
