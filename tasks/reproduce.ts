@@ -6,6 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { allExperiments } from "../lib/experiments/mod.ts";
+import { writeClaims } from "../lib/experiments/claims/mod.ts";
+import { updateReadme } from "../lib/experiments/claims/readme.ts";
 import { writeExperimentResult } from "../lib/report/mod.ts";
 
 const { values } = parseArgs({
@@ -68,6 +70,17 @@ for (const [i, exp] of chosen.entries()) {
     if (Deno.env.get("MEDCRYPT_DEBUG") === "1") console.error(e);
   }
 }
+// the claims page reads every experiment's tables in the output folder, this run's and earlier ones
+const claims = await writeClaims(values.out!);
+const unmeasured = claims.filter((c) => c.error);
+console.log(
+  `claims: ${
+    claims.length - unmeasured.length
+  }/${claims.length} measured → ${values.out}/CLAIMS.md`,
+);
+for (const c of unmeasured) console.log(`  · ${c.claim.id} not measured: ${c.error}`);
+// the README's results block shows the tables under figures/, never another output folder
+if (values.out === "figures" && !unmeasured.length) await updateReadme("README.md", "figures");
 console.log(
   `done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${
     chosen.length - failed
