@@ -1,7 +1,9 @@
 /**
- * `deno task notebooks [--only NAME …] [--out DIR] [--inplace] [--timeout S] [--grace S]`:
+ * `deno task notebooks [--only NAME …] [--out DIR] [--inplace] [--timeout S] [--grace S] [--ui]`:
  * executes every `notebooks/*.ipynb` with a real Jupyter client (nbclient) on the Deno kernel
  * (see `tasks/tools/notebook_runner.ts`), and fails when a cell fails or an output was lost.
+ * With `--ui`, each notebook runs instead in the classic Jupyter Notebook UI in headless
+ * Chromium (Cell → Run All; `tasks/tools/notebook_ui.ts`), with a screenshot in `figures/_ui/`.
  *
  * Exit status: 0 when every notebook passed, 1 when one failed, 2 on a usage or setup problem.
  *
@@ -15,6 +17,7 @@ import {
   runNotebook,
   writeKernelspec,
 } from "./tools/notebook_runner.ts";
+import { runNotebookInBrowser, uiMissing } from "./tools/notebook_ui.ts";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,13 +30,14 @@ async function main(): Promise<number> {
       grace: { type: "string", default: "0.3" },
       "max-output-mb": { type: "string", default: "1" },
       dir: { type: "string", default: "notebooks" },
+      ui: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
       "usage: deno task notebooks [--only NAME …] [--out DIR] [--inplace] [--timeout S] " +
-        "[--grace S] [--max-output-mb N] [--dir notebooks]",
+        "[--grace S] [--max-output-mb N] [--dir notebooks] [--ui]",
     );
     return 0;
   }
@@ -56,6 +60,7 @@ async function main(): Promise<number> {
     console.error(`notebooks: no notebooks in ${values.dir}/`);
     return 2;
   }
+  if (values.ui) return await runInBrowser(chosen, Number(values.timeout));
   try {
     await assertExecutorAvailable();
   } catch (e) {
@@ -94,6 +99,38 @@ async function main(): Promise<number> {
   } finally {
     await Deno.remove(jupyterPath, { recursive: true }).catch(() => {});
   }
+}
+
+/** `--ui`: every chosen notebook in the browser; fails on an error shown or a cell not run. */
+async function runInBrowser(chosen: string[], timeoutS: number): Promise<number> {
+  const missing = uiMissing();
+  if (missing) {
+    console.error(`notebooks --ui: ${missing}`);
+    return 2;
+  }
+  let failed = 0;
+  for (const [i, path] of chosen.entries()) {
+    console.log(`[${i + 1}/${chosen.length}] ${basename(path)} in the browser …`);
+    try {
+      const r = await runNotebookInBrowser(path, { timeoutS });
+      const ok = r.errors.length === 0 && r.ran === r.codeCells;
+      if (!ok) failed++;
+      console.log(
+        `  ${
+          ok ? "ok" : "FAILED"
+        }: ${r.ran}/${r.codeCells} cells ran, ${r.errors.length} errors, ` +
+          `${r.tables} tables and ${r.images} images visible, ${
+            r.seconds.toFixed(1)
+          } s → ${r.screenshot}`,
+      );
+      for (const e of r.errors) console.error(`  error shown: ${e}`);
+    } catch (e) {
+      failed++;
+      console.error(`  FAILED ${basename(path)}: ${(e as Error).message}`);
+    }
+  }
+  console.log(`notebooks --ui: ${chosen.length - failed}/${chosen.length} passed`);
+  return failed ? 1 : 0;
 }
 
 if (import.meta.main) Deno.exit(await main());

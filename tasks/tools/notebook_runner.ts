@@ -330,7 +330,8 @@ export async function listNotebooks(dir: string): Promise<string[]> {
   const out: string[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(".ipynb") && !e.name.startsWith(".")) {
+      // `.name` and `_ui-*` (the browser test's working copies) are not notebooks of the project
+      if (e.isFile && e.name.endsWith(".ipynb") && !/^(\.|_ui-)/.test(e.name)) {
         out.push(join(dir, e.name));
       }
     }
