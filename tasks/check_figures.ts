@@ -1,7 +1,9 @@
 /**
  * `deno run -A tasks/check_figures.ts PATH …`: opens figure pages written by `lib/report`
  * (`figureHtml`) in headless Chromium and checks that Plotly drew each one: a `main-svg` exists and
- * the number of drawn traces equals the number of traces in the figure. A folder is searched for
+ * the number of drawn traces equals the number of traces in the figure, and that its layout is clean
+ * (no text over other text or over an image panel, none cut at the edge:
+ * `tasks/tools/figure_layout.ts`). A folder is searched for
  * `*.html` pages that contain a Plotly figure. Exit status 0 when all pass, 1 when one fails, 2 when
  * there is nothing to check or no Chromium.
  *
@@ -13,6 +15,7 @@
  */
 import { join } from "node:path";
 import { checkFigureInChromium, findChromium } from "../lib/viz/chromium.ts";
+import { figureLayoutProblems } from "./tools/figure_layout.ts";
 
 async function collect(path: string, out: string[]): Promise<void> {
   const st = await Deno.stat(path);
@@ -42,17 +45,21 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   let bad = 0;
+  const layout = await figureLayoutProblems(files);
   for (const f of files) {
     const c = await checkFigureInChromium(f);
-    if (c.ok) {
+    const problems = [...c.problems, ...layout.get(f)!.map((p) => `layout: ${p}`)];
+    if (problems.length === 0) {
       console.log(
         `ok   ${f}: main-svg ×${c.mainSvg}, ${c.traces}/${c.expectedTraces} traces drawn`,
       );
     } else {
       bad++;
-      console.error(`FAIL ${f}: ${c.problems.join("; ")}`);
+      console.error(`FAIL ${f}: ${problems.join("; ")}`);
     }
   }
-  console.log(`check_figures: ${files.length - bad}/${files.length} figures drawn correctly`);
+  console.log(
+    `check_figures: ${files.length - bad}/${files.length} figures drawn correctly, layouts clean`,
+  );
   Deno.exit(bad ? 1 : 0);
 }

@@ -2,6 +2,8 @@
  * `deno task notebooks [--only NAME …] [--out DIR] [--inplace] [--timeout S] [--grace S] [--ui]`:
  * executes every `notebooks/*.ipynb` with a real Jupyter client (nbclient) on the Deno kernel
  * (see `tasks/tools/notebook_runner.ts`), and fails when a cell fails or an output was lost.
+ * The executed copies go to `figures/notebooks/` in their published form (committed, rendered by
+ * a code host: `tasks/tools/notebook_publish.ts`).
  * With `--ui`, each notebook runs instead in the classic Jupyter Notebook UI in headless
  * Chromium (Cell → Run All; `tasks/tools/notebook_ui.ts`), with a screenshot in `figures/_ui/`.
  *
@@ -18,13 +20,15 @@ import {
   writeKernelspec,
 } from "./tools/notebook_runner.ts";
 import { runNotebookInBrowser, uiMissing } from "./tools/notebook_ui.ts";
+import { gitState, publishable, PUBLISHED_BUDGET_BYTES } from "./tools/notebook_publish.ts";
+import { writeFileAtomic } from "../lib/core/fs.ts";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       only: { type: "string", multiple: true },
-      out: { type: "string", default: "figures/_notebooks" },
+      out: { type: "string", default: "figures/notebooks" },
       inplace: { type: "boolean", default: false },
       timeout: { type: "string", default: "600" },
       grace: { type: "string", default: "0.3" },
@@ -72,6 +76,10 @@ async function main(): Promise<number> {
     await writeKernelspec(jupyterPath);
     let failed = 0;
     const t0 = performance.now();
+    const state = await gitState();
+    if (state.dirty) {
+      console.log("notebooks: uncommitted changes: the copies will be stamped dirty");
+    }
     for (const [i, path] of chosen.entries()) {
       console.log(`[${i + 1}/${chosen.length}] ${basename(path)} …`);
       const run = await runNotebook(resolve(path), {
@@ -82,6 +90,8 @@ async function main(): Promise<number> {
         maxOutputBytes: Number(values["max-output-mb"]) * 1e6,
         jupyterPath,
       });
+      if (run.ok && !values.inplace) run.problems.push(...await publish(run.output, path, state));
+      run.ok = run.problems.length === 0;
       const late = run.lateOutputs ? ` (${run.lateOutputs} late outputs recovered)` : "";
       if (run.ok) {
         console.log(`  ok in ${run.seconds.toFixed(1)} s${late} → ${run.output}`);
@@ -99,6 +109,31 @@ async function main(): Promise<number> {
   } finally {
     await Deno.remove(jupyterPath, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Rewrites an executed copy as its published form (no Plotly JSON, stamped) and checks its size.
+ *
+ * @returns problems (over budget)
+ */
+async function publish(
+  output: string,
+  source: string,
+  state: { commit: string; dirty: boolean },
+): Promise<string[]> {
+  const ran = JSON.parse(await Deno.readTextFile(output));
+  const src = JSON.parse(await Deno.readTextFile(source));
+  const bytes = new TextEncoder().encode(
+    JSON.stringify(publishable(ran, src, state), null, 1) + "\n",
+  );
+  await writeFileAtomic(output, bytes);
+  return bytes.length > PUBLISHED_BUDGET_BYTES
+    ? [
+      `${(bytes.length / 2 ** 20).toFixed(2)} MB, over the ${
+        PUBLISHED_BUDGET_BYTES / 2 ** 20
+      } MB budget`,
+    ]
+    : [];
 }
 
 /** `--ui`: every chosen notebook in the browser; fails on an error shown or a cell not run. */

@@ -78,7 +78,11 @@ console.log(
     claims.length - unmeasured.length
   }/${claims.length} measured → ${values.out}/CLAIMS.md`,
 );
-for (const c of unmeasured) console.log(`  · ${c.claim.id} not measured: ${c.error}`);
+if (values.out === "figures") {
+  for (const c of unmeasured) console.log(`  · ${c.claim.id} not measured: ${c.error}`);
+} else if (unmeasured.length) {
+  console.log(`  (the other experiments' tables are not under ${values.out}/)`);
+}
 // the README's results block shows the tables under figures/, never another output folder
 if (values.out === "figures" && !unmeasured.length) await updateReadme("README.md", "figures");
 console.log(

@@ -438,6 +438,34 @@ export function imageFigure(img: MedImage, options: ImageOptions = {}): Figure {
 }
 
 /**
+ * Breaks a title into lines of at most `maxChars` characters, at spaces, and inside a long word
+ * after a hyphen or underscore.
+ *
+ * @param title the title
+ * @param maxChars longest line
+ * @returns the lines (none for an empty title)
+ * @example
+ * ```ts
+ * import { wrapTitle } from "./figures.ts";
+ * console.log(wrapTitle("pneumoniamnist-test-200 plain", 16)); // [ "pneumoniamnist-", "test-200 plain" ]
+ * ```
+ */
+export function wrapTitle(title: string, maxChars: number): string[] {
+  const pieces = title.split(/\s+/).filter(Boolean).flatMap((w) =>
+    w.length <= maxChars ? [w] : w.split(/(?<=[-_])/)
+  );
+  const lines: string[] = [];
+  for (const piece of pieces) {
+    const last = lines.at(-1);
+    const glue = last !== undefined && !/[-_]$/.test(last) ? " " : "";
+    if (last !== undefined && (last + glue + piece).length <= maxChars) {
+      lines[lines.length - 1] = last + glue + piece;
+    } else lines.push(piece);
+  }
+  return lines;
+}
+
+/**
  * Several images side by side (each on its own axes, each at its own bit depth), with titles.
  * `maxSide` defaults to a size that keeps the whole figure around 150 000 values.
  *
@@ -463,25 +491,36 @@ export function imageGridFigure(
   const cols = Math.max(1, Math.min(options.columns ?? 4, panels.length));
   const rowsN = Math.ceil(panels.length / cols);
   const maxSide = options.maxSide ?? Math.max(16, Math.floor(Math.sqrt(150_000 / panels.length)));
-  const gap = 0.02;
-  const cw = (1 - gap * (cols - 1)) / cols, rh = (1 - 0.06 * (rowsN - 1)) / rowsN;
+  // Laid out in pixels: each row is a title band above square panels, so a title never
+  // reaches into the row above however many rows there are.
+  const width = options.width ?? Math.max(960, cols * 150), gapPx = 14;
+  const margin = { l: 10, r: 10, t: options.title ? 60 : 10, b: 10 };
+  const cellPx = (width - margin.l - margin.r - gapPx * (cols - 1)) / cols;
+  // titles wrap to the panel's width (about 7 px per character at 12 px)
+  const titles = panels.map((p) => wrapTitle(p.title ?? "", Math.max(8, Math.floor(cellPx / 7))));
+  const lines = Math.max(...titles.map((t) => t.length));
+  const titlePx = 16 * lines + 20;
+  const plotH = rowsN * (titlePx + cellPx);
   const layout = baseLayout(options);
   const annotations: Record<string, unknown>[] = [];
   const data: Trace[] = panels.map((p, i) => {
     const r = Math.floor(i / cols), c = i % cols;
     const n = i === 0 ? "" : String(i + 1);
-    const x0 = c * (cw + gap), y1 = 1 - r * (rh + 0.06);
+    const x0 = c * (cellPx + gapPx) / (width - margin.l - margin.r);
+    const x1 = x0 + cellPx / (width - margin.l - margin.r);
+    const top = 1 - (r * (titlePx + cellPx) + titlePx) / plotH; // top of the image
     layout[`xaxis${n}`] = {
-      domain: [x0, x0 + cw],
+      domain: [x0, x1],
       anchor: `y${n}`,
       showticklabels: false,
       ticks: "",
       showgrid: false,
       zeroline: false,
+      showline: false,
       constrain: "domain",
     };
     layout[`yaxis${n}`] = {
-      domain: [Math.max(0, y1 - rh), y1 - 0.04],
+      domain: [Math.max(0, top - cellPx / plotH), top],
       anchor: `x${n}`,
       autorange: "reversed",
       scaleanchor: `x${n}`,
@@ -489,14 +528,16 @@ export function imageGridFigure(
       ticks: "",
       showgrid: false,
       zeroline: false,
+      showline: false,
       constrain: "domain",
     };
     annotations.push({
-      text: `${p.title ? p.title + "<br>" : ""}<span style="font-size:10px">${
-        describe(p.image)
-      }</span>`,
-      x: x0 + cw / 2,
-      y: y1,
+      text: `${
+        titles[i].length ? titles[i].join("<br>") + "<br>" : ""
+      }<span style="font-size:10px">${describe(p.image)}</span>`,
+      x: (x0 + x1) / 2,
+      y: top,
+      yshift: 2,
       xref: "paper",
       yref: "paper",
       xanchor: "center",
@@ -511,9 +552,9 @@ export function imageGridFigure(
     });
   });
   layout.annotations = annotations;
-  // Room above the first row for the panel titles (and the figure title, if any).
-  layout.margin = { l: 20, r: 20, t: options.title ? 95 : 45, b: 20 };
-  layout.height = options.height ?? Math.round(110 + rowsN * (900 / cols) * 0.95);
+  layout.margin = margin;
+  layout.width = width;
+  layout.height = options.height ?? Math.round(plotH + margin.t + margin.b);
   return {
     data,
     layout,
