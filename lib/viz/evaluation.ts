@@ -58,8 +58,8 @@ export function rocFigureLogLog(
     data,
     layout: {
       title: { text: title },
-      xaxis: { title: { text: "false-positive rate" }, type: "log" },
-      yaxis: { title: { text: "true-positive rate" }, type: "log" },
+      xaxis: { title: { text: "false-positive rate" }, type: "log", exponentformat: "power" },
+      yaxis: { title: { text: "true-positive rate" }, type: "log", exponentformat: "power" },
     },
   };
 }

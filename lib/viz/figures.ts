@@ -75,9 +75,43 @@ function prov(options: FigureOptions, builder: string): Provenance {
     provenance({ params: { builder, ...(options.params ?? {}) }, seed: options.seed });
 }
 
+/**
+ * Twenty distinguishable colours (Tableau 20, dark shades first), so that figures with more than
+ * Plotly's ten default colours never give two traces the same one.
+ *
+ * @example
+ * ```ts
+ * import { COLORWAY } from "./figures.ts";
+ * console.log(COLORWAY.length, new Set(COLORWAY).size); // 20 20
+ * ```
+ */
+export const COLORWAY: readonly string[] = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+  "#aec7e8",
+  "#ffbb78",
+  "#98df8a",
+  "#ff9896",
+  "#c5b0d5",
+  "#c49c94",
+  "#f7b6d2",
+  "#c7c7c7",
+  "#dbdb8d",
+  "#9edae5",
+];
+
 function baseLayout(options: FigureOptions): Record<string, unknown> {
   const layout: Record<string, unknown> = {
     template: "plotly_white",
+    colorway: [...COLORWAY],
     margin: { l: 60, r: 20, t: options.title ? 50 : 20, b: 50 },
   };
   if (options.title) layout.title = { text: options.title };
@@ -123,8 +157,8 @@ export function lineFigure(
     return t;
   });
   const layout = baseLayout(options);
-  if (options.logX) axis(layout, "xaxis", { type: "log" });
-  if (options.logY) axis(layout, "yaxis", { type: "log" });
+  if (options.logX) axis(layout, "xaxis", { type: "log", exponentformat: "power" });
+  if (options.logY) axis(layout, "yaxis", { type: "log", exponentformat: "power" });
   return { data, layout, provenance: prov(options, "lineFigure") };
 }
 
@@ -185,7 +219,7 @@ export function barFigure(
   });
   const layout = baseLayout(options);
   layout.barmode = options.barmode ?? "group";
-  if (options.logY) axis(layout, "yaxis", { type: "log" });
+  if (options.logY) axis(layout, "yaxis", { type: "log", exponentformat: "power" });
   return { data, layout, provenance: prov(options, "barFigure") };
 }
 
@@ -291,7 +325,7 @@ export function histogramFigure(
   });
   layout.barmode = "overlay";
   layout.bargap = 0;
-  if (options.logY) axis(layout, "yaxis", { type: "log" });
+  if (options.logY) axis(layout, "yaxis", { type: "log", exponentformat: "power" });
   return { data, layout, provenance: prov(options, "histogramFigure") };
 }
 
@@ -627,8 +661,8 @@ export function rocFigure(
     yTitle: options.yTitle ?? "true-positive rate",
   });
   const range = logLog ? [Math.log10(min), 0] : [0, 1];
-  axis(layout, "xaxis", { type: logLog ? "log" : "linear", range });
-  axis(layout, "yaxis", { type: logLog ? "log" : "linear", range });
+  axis(layout, "xaxis", { type: logLog ? "log" : "linear", range, exponentformat: "power" });
+  axis(layout, "yaxis", { type: logLog ? "log" : "linear", range, exponentformat: "power" });
   return { data, layout, provenance: prov(options, "rocFigure") };
 }
 

@@ -160,12 +160,12 @@ export function modelFigures(
   return {
     trainingCurves: {
       name: "training_curves",
-      figure: lineFigure([
+      figure: lossAndAccuracy(lineFigure([
         { name: "train loss", x: ep, y: m.history.map((r) => r.loss), mode: "lines+markers" },
         { name: "val loss", x: ep, y: m.history.map((r) => r.valLoss), mode: "lines+markers" },
         { name: "train accuracy", x: ep, y: m.history.map((r) => r.acc), mode: "lines+markers" },
         { name: "val accuracy", x: ep, y: m.history.map((r) => r.valAcc), mode: "lines+markers" },
-      ], { title: "Small CNN on PneumoniaMNIST", xTitle: "epoch", params, seed }),
+      ], { title: "Small CNN on PneumoniaMNIST", xTitle: "epoch", yTitle: "loss", params, seed })),
     },
     testRoc: {
       name: "test_roc",
@@ -177,6 +177,25 @@ export function modelFigures(
       }], { title: "Test ROC (log–log)", minRate: 1e-3, params, seed }),
     },
   };
+}
+
+/** Loss on the left axis, accuracy (the traces named "… accuracy") on its own right axis. */
+function lossAndAccuracy(f: Figure): Figure {
+  const data = f.data.map((t) => String(t.name).endsWith("accuracy") ? { ...t, yaxis: "y2" } : t);
+  const layout = {
+    ...f.layout,
+    xaxis: { ...(f.layout.xaxis as object), dtick: 1 },
+    yaxis2: {
+      title: { text: "accuracy" },
+      overlaying: "y",
+      side: "right",
+      range: [0, 1],
+      showgrid: false,
+    },
+    margin: { l: 60, r: 60, t: 50, b: 50 },
+    legend: { orientation: "h", y: -0.2 },
+  };
+  return { ...f, data, layout };
 }
 
 /**

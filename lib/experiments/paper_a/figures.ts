@@ -21,6 +21,7 @@ import { METHODS, POSITIONS } from "../../pipeline/session.ts";
 import type { NamedFigure } from "../../report/types.ts";
 import type { Figure } from "../../viz/types.ts";
 import { reliabilityFigure, rocFigureLogLog } from "../../viz/evaluation.ts";
+import { wrapTitle } from "../../viz/figures.ts";
 import { median } from "../../stats/mod.ts";
 import type { DeployedAudits } from "./audits.ts";
 import type { InversionRun } from "./inversion.ts";
@@ -92,13 +93,23 @@ export function miaRocFigure(audit: MembershipAudit, title: string): Figure {
  * ```
  */
 export function latencyFigure(runs: readonly MethodRun[]): Figure {
+  const p95 = (xs: readonly number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(0.95 * s.length))];
+  };
   return {
     data: [
       {
         type: "bar",
-        name: "measured (median)",
+        name: "measured: median",
         x: runs.map((r) => r.method),
         y: runs.map((r) => median(r.latencyMs)),
+      },
+      {
+        type: "bar",
+        name: "measured: 95th percentile",
+        x: runs.map((r) => r.method),
+        y: runs.map((r) => p95(r.latencyMs)),
       },
       {
         type: "bar",
@@ -108,9 +119,13 @@ export function latencyFigure(runs: readonly MethodRun[]): Figure {
       },
     ],
     layout: {
-      title: { text: "Latency per image" },
-      yaxis: { title: { text: "ms" }, type: "log" },
+      title: { text: "Latency per image (log scale)" },
+      yaxis: { title: { text: "ms per image" }, type: "log", exponentformat: "power" },
       barmode: "group",
+      width: 900,
+      height: 480,
+      margin: { l: 70, r: 20, t: 60, b: 50 },
+      legend: { orientation: "h", y: -0.15 },
     },
   };
 }
@@ -125,17 +140,43 @@ export function latencyFigure(runs: readonly MethodRun[]): Figure {
  * ```
  */
 export function positionAucFigure(rows: readonly ThreatRow[]): Figure {
+  // position names wrap onto short lines so the category labels are never cut
+  const label = (name: string) => wrapTitle(name, 18).join("<br>");
   return {
-    data: METHODS.map((m) => ({
-      type: "bar",
-      name: m,
-      x: POSITIONS.map((p) => p.name),
-      y: rows.filter((r) => r.method === m).map((r) => r["MIA AUC"]),
-    })),
+    data: METHODS.map((m) => {
+      const mine = POSITIONS.map((p) => rows.find((r) => r.method === m && r.position === p.name));
+      const auc = mine.map((r) => r?.["MIA AUC"] ?? null);
+      return {
+        type: "bar",
+        name: m,
+        x: POSITIONS.map((p) => label(p.name)),
+        y: auc,
+        // the 95 % DeLong interval of each AUC, as the threat-model table holds it
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: mine.map((r) => r ? r["AUC high"] - r["MIA AUC"] : null),
+          arrayminus: mine.map((r) => r ? r["MIA AUC"] - r["AUC low"] : null),
+          visible: true,
+        },
+      };
+    }),
     layout: {
-      title: { text: "Membership-inference AUC by adversary position" },
+      title: { text: "Membership-inference AUC by adversary position (95 % intervals)" },
       yaxis: { title: { text: "AUC (0.5 = chance)" }, range: [0, 1] },
       barmode: "group",
+      width: 1000,
+      height: 520,
+      margin: { l: 70, r: 20, t: 60, b: 110 },
+      shapes: [{
+        type: "line",
+        xref: "paper",
+        x0: 0,
+        x1: 1,
+        y0: 0.5,
+        y1: 0.5,
+        line: { dash: "dot", width: 1, color: "#888" },
+      }],
     },
   };
 }
