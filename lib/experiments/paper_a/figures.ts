@@ -21,7 +21,8 @@ import { METHODS, POSITIONS } from "../../pipeline/session.ts";
 import type { NamedFigure } from "../../report/types.ts";
 import type { Figure } from "../../viz/types.ts";
 import { reliabilityFigure, rocFigureLogLog } from "../../viz/evaluation.ts";
-import { wrapTitle } from "../../viz/figures.ts";
+import { imageGridFigure, wrapTitle } from "../../viz/figures.ts";
+import { medImage } from "../../image/types.ts";
 import { median } from "../../stats/mod.ts";
 import type { DeployedAudits } from "./audits.ts";
 import type { InversionRun } from "./inversion.ts";
@@ -30,7 +31,8 @@ import type { MethodRun } from "./pipelines.ts";
 import type { ThreatRow } from "./tables.ts";
 
 /**
- * The reconstructions of one inversion side by side as one grey heatmap (NaN columns between).
+ * The reconstructions of one inversion on the shared image grid: each titled with its restart and
+ * the model's confidence in the target class, low = black.
  *
  * @param inv the reconstructions
  * @param title figure title
@@ -39,30 +41,23 @@ import type { ThreatRow } from "./tables.ts";
  * ```ts
  * import { inversionStrip } from "./figures.ts";
  * const inv = { images: [new Float32Array(9)], size: 3, targetClass: 1, confidence: [1], queries: 0 };
- * console.log(inversionStrip(inv, "one").layout?.width); // 160
+ * console.log(inversionStrip(inv, "one").data.length); // 1
  * ```
  */
 export function inversionStrip(inv: Inversion, title: string): Figure {
-  const s = inv.size, n = inv.images.length;
-  const z: number[][] = [];
-  for (let y = 0; y < s; y++) {
-    const row: number[] = [];
-    for (let k = 0; k < n; k++) {
-      for (let x = 0; x < s; x++) row.push(inv.images[k][y * s + x]);
-      if (k < n - 1) row.push(NaN);
-    }
-    z.push(row);
-  }
-  return {
-    data: [{ type: "heatmap", z, colorscale: "Greys", reversescale: true, showscale: false }],
-    layout: {
-      title: { text: title },
-      yaxis: { autorange: "reversed", scaleanchor: "x", showticklabels: false },
-      xaxis: { showticklabels: false },
-      width: 160 * n,
-      height: 240,
-    },
-  };
+  const panels = inv.images.map((img, k) => ({
+    title: `restart ${k + 1}: confidence ${inv.confidence[k].toFixed(3)}`,
+    image: medImage(
+      Uint8Array.from(img, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))),
+      inv.size,
+      inv.size,
+    ),
+  }));
+  return imageGridFigure(panels, {
+    title: `${title}, ${inv.queries} queries`,
+    columns: Math.min(6, panels.length),
+    width: Math.max(640, 220 * Math.min(6, panels.length)),
+  });
 }
 
 /**
