@@ -26,7 +26,7 @@ if (values.help) {
   console.log(
     "usage: deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR]\n\nexperiments:",
   );
-  for (const e of all) console.log(`  ${e.name.padEnd(14)} ${e.title}`);
+  for (const e of all) console.log(`  ${e.name.padEnd(16)} ${e.title}`);
   Deno.exit(0);
 }
 if (values.quick && values.full) {

@@ -177,14 +177,18 @@ Deno.test("paper-a: tables are written under their file stems, in order", () => 
   assertEquals(t.models.caption, "c");
 });
 
-Deno.test("paper-a: an inversion strip puts the reconstructions side by side", () => {
+Deno.test("paper-a: an inversion strip shows each reconstruction as its own titled panel, low = black", () => {
   const inv = {
     images: [new Float32Array(4).fill(1), new Float32Array(4)],
     size: 2,
     targetClass: 1,
-    confidence: [1, 1],
-    queries: 0,
+    confidence: [0.9, 0.5],
+    queries: 7,
   };
-  const z = inversionStrip(inv, "t").data[0].z as number[][];
-  assertEquals(z[0], [1, 1, NaN, 0, 0]);
+  const f = inversionStrip(inv, "t");
+  assertEquals(f.data.length, 2);
+  assertEquals((f.data[0].z as number[][])[0], [255, 255]);
+  assertEquals((f.data[1].z as number[][])[0], [0, 0]);
+  const titles = (f.layout.annotations as { text: string }[]).map((a) => a.text.split("<br>")[0]);
+  assertEquals(titles, ["restart 1: confidence 0.900", "restart 2: confidence 0.500"]);
 });

@@ -254,8 +254,8 @@ export interface PipelineInputs {
 }
 
 /**
- * Runs every pipeline image through one method, one request at a time (after a warm-up request
- * outside the measurement), then as one batch.
+ * Runs every pipeline image through one method, one request at a time (after five warm-up
+ * requests outside the measurement), then as one batch.
  *
  * @param method the method
  * @param input services, images and the clear reference
@@ -275,8 +275,9 @@ export async function measureMethod(
 ): Promise<MethodRun> {
   const { setup: { services, params }, test, order } = input;
   const image = (i: number) => imageAt(test, i, { modality: "CR" });
-  // warm-up (JIT, first tfjs/SEAL call) outside the measurement
-  await runSession(method, image(order[0]), services);
+  // warm-up (JIT, first tfjs/SEAL calls) outside the measurement: a few requests, since one
+  // left the first method measured slower than the ones after it
+  for (const i of order.slice(0, 5)) await runSession(method, image(i), services);
   const rssBefore = Deno.memoryUsage().rss;
   const reset = resetPeakRss();
   let tfPeak = tf.memory().numBytes;
