@@ -51,7 +51,7 @@ if (import.meta.main) {
     const problems = [...c.problems, ...layout.get(f)!.map((p) => `layout: ${p}`)];
     if (problems.length === 0) {
       console.log(
-        `ok   ${f}: main-svg ×${c.mainSvg}, ${c.traces}/${c.expectedTraces} traces drawn`,
+        `ok   ${f}: main-svg ×${c.mainSvg}, ${c.expectedTraces} traces drawn, layout clean`,
       );
     } else {
       bad++;
@@ -59,7 +59,7 @@ if (import.meta.main) {
     }
   }
   console.log(
-    `check_figures: ${files.length - bad}/${files.length} figures drawn correctly, layouts clean`,
+    `check_figures: ${files.length - bad}/${files.length} figures drawn with a clean layout`,
   );
   Deno.exit(bad ? 1 : 0);
 }

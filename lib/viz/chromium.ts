@@ -343,14 +343,17 @@ export async function checkFigureInChromium(
   options: ChromiumOptions & { expectedTraces?: number } = {},
 ): Promise<FigureCheck> {
   const html = await Deno.readTextFile(htmlPath);
-  let expected = options.expectedTraces;
+  let expected = options.expectedTraces, gl = 0;
   if (expected === undefined) {
     const m = html.match(/const spec = (\{[\s\S]*?\});\nPlotly\.newPlot/);
     if (!m) {
       throw new MedCryptError("bad-figure", "no Plotly spec found in the page", { file: htmlPath });
     }
     try {
-      expected = (JSON.parse(m[1]) as { data: unknown[] }).data.length;
+      const data = (JSON.parse(m[1]) as { data: { type?: string }[] }).data;
+      expected = data.length;
+      // WebGL traces (scattergl) draw on a canvas, not as SVG groups
+      gl = data.filter((t) => String(t.type ?? "").endsWith("gl")).length;
     } catch (e) {
       throw new MedCryptError(
         "bad-figure",
@@ -361,11 +364,15 @@ export async function checkFigureInChromium(
       );
     }
   }
-  const drawn = countDrawn(await dumpDom(htmlPath, options));
+  const dom = await dumpDom(htmlPath, options);
+  const drawn = countDrawn(dom);
   const problems: string[] = [];
   if (drawn.mainSvg === 0) problems.push("Plotly drew nothing (no main-svg in the page)");
-  if (drawn.traces !== expected) {
-    problems.push(`${drawn.traces} traces drawn, ${expected} in the figure`);
+  if (drawn.traces !== expected - gl) {
+    problems.push(`${drawn.traces} SVG traces drawn, ${expected - gl} in the figure`);
+  }
+  if (gl > 0 && !/<canvas[^>]*class="gl-canvas/.test(dom)) {
+    problems.push(`${gl} WebGL traces in the figure but no WebGL canvas drawn`);
   }
   return { ...drawn, expectedTraces: expected, ok: problems.length === 0, problems };
 }

@@ -65,7 +65,7 @@ Deno.test({
       assert.equal(noPlotly.mainSvg, 0);
       assert.match(noPlotly.problems.join("; "), /Plotly drew nothing/);
       assert.equal(missingTrace.ok, false);
-      assert.match(missingTrace.problems.join("; "), /3 traces drawn, 4 in the figure/);
+      assert.match(missingTrace.problems.join("; "), /3 SVG traces drawn, 4 in the figure/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

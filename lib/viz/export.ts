@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { tidyLayout } from "./layout.ts";
 import type { Figure } from "./types.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 
@@ -75,7 +76,8 @@ export function figureHtml(
   const script = options.plotlySrc
     ? `<script src="${options.plotlySrc}"></script>`
     : `<script>${plotlySource()}</script>`;
-  const spec = escapeScript(JSON.stringify({ data: figure.data, layout: figure.layout }));
+  const tidy = tidyLayout(figure);
+  const spec = escapeScript(JSON.stringify({ data: tidy.data, layout: tidy.layout }));
   const prov = escapeScript(JSON.stringify(figure.provenance ?? {}));
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${options.title ?? "figure"}</title>

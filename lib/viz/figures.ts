@@ -114,9 +114,17 @@ function baseLayout(options: FigureOptions): Record<string, unknown> {
     colorway: [...COLORWAY],
     margin: { l: 60, r: 20, t: options.title ? 50 : 20, b: 50 },
   };
-  if (options.title) layout.title = { text: options.title };
-  if (options.xTitle) layout.xaxis = { title: { text: options.xTitle } };
-  if (options.yTitle) layout.yaxis = { title: { text: options.yTitle } };
+  if (options.title) {
+    // wrapped to the figure's width (about 9 px per character at Plotly's 17 px title font)
+    const lines = wrapTitle(options.title, Math.floor((options.width ?? 900) / 9));
+    layout.title = { text: lines.join("<br>") };
+    (layout.margin as { t: number }).t = 30 + 22 * lines.length;
+  }
+  // margins grow to fit tick labels and axis titles, so long category names are never cut
+  layout.xaxis = { automargin: true };
+  layout.yaxis = { automargin: true };
+  if (options.xTitle) axis(layout, "xaxis", { title: { text: options.xTitle } });
+  if (options.yTitle) axis(layout, "yaxis", { title: { text: options.yTitle } });
   if (options.width) layout.width = options.width;
   if (options.height) layout.height = options.height;
   return layout;
@@ -528,7 +536,8 @@ export function imageGridFigure(
   // Laid out in pixels: each row is a title band above square panels, so a title never
   // reaches into the row above however many rows there are.
   const width = options.width ?? Math.max(960, cols * 150), gapPx = 14;
-  const margin = { l: 10, r: 10, t: options.title ? 60 : 10, b: 10 };
+  const titleLines = options.title ? wrapTitle(options.title, Math.floor(width / 9)).length : 0;
+  const margin = { l: 10, r: 10, t: titleLines ? 30 + 22 * titleLines : 10, b: 10 };
   const cellPx = (width - margin.l - margin.r - gapPx * (cols - 1)) / cols;
   // titles wrap to the panel's width (about 7 px per character at 12 px)
   const titles = panels.map((p) => wrapTitle(p.title ?? "", Math.max(8, Math.floor(cellPx / 7))));

@@ -16,6 +16,7 @@
  */
 export type { Figure, Trace } from "./types.ts";
 export { figureHtml, plotlySource, writePlotlyBeside } from "./export.ts";
+export { tidyLayout } from "./layout.ts";
 export {
   barFigure,
   binValues,

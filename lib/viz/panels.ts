@@ -15,7 +15,7 @@
  * @module
  */
 import type { Figure, Trace } from "./types.ts";
-import type { FigureOptions } from "./figures.ts";
+import { type FigureOptions, wrapTitle } from "./figures.ts";
 import { provenance } from "../core/provenance.ts";
 
 /** One panel of {@linkcode panelGridFigure}. */
@@ -69,12 +69,22 @@ export function panelGridFigure(
     });
     return { ...p.trace, xaxis: `x${ax}`, yaxis: `y${ax}` };
   });
+  // every panel's axes grow their margins to fit long tick labels
+  const axes = Object.fromEntries(panels.flatMap((_, i) => {
+    const ax = i === 0 ? "" : String(i + 1);
+    return [[`xaxis${ax}`, { automargin: true }], [`yaxis${ax}`, { automargin: true }]];
+  }));
+  const titleLines = options.title
+    ? wrapTitle(options.title, Math.floor((options.width ?? 900) / 9))
+    : [];
   const layout: Record<string, unknown> = {
-    ...(options.title ? { title: { text: options.title } } : {}),
+    ...(options.title ? { title: { text: titleLines.join("<br>") } } : {}),
+    margin: { l: 60, r: 20, t: 40 + 22 * titleLines.length, b: 60 },
     showlegend: false,
     grid: { rows: rowsN, columns: cols, pattern: "independent" },
     height: options.height ?? (options.rowHeight ?? 260) * rowsN,
     annotations,
+    ...axes,
   };
   if (options.width) layout.width = options.width;
   return {

@@ -28,7 +28,7 @@ interface Box {
 }
 
 /** Boxes of a drawn Plotly figure, measured in the page (runs in the browser). */
-function measure(): { texts: Box[]; images: Box[]; page: Box } {
+function measure(): { texts: Box[]; ticks: Box[]; images: Box[]; page: Box } {
   const box = (e: Element, what: string) => {
     const r = e.getBoundingClientRect();
     return { what, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
@@ -44,9 +44,12 @@ function measure(): { texts: Box[]; images: Box[]; page: Box } {
     ),
     ...[...document.querySelectorAll(".legend .bg")].map((e) => box(e, "legend")),
   ].filter((b) => b.x1 > b.x0 && b.y1 > b.y0);
+  // tick labels may touch each other, but must not be cut at the edge
+  const ticks = [...document.querySelectorAll(".xtick text, .ytick text")]
+    .map((e) => box(e, `tick label "${label(e)}"`)).filter((b) => b.x1 > b.x0 && b.y1 > b.y0);
   const images = [...document.querySelectorAll(".heatmaplayer image, .imagelayer image")]
     .map((e, i) => box(e, `image panel ${i + 1}`)).filter((b) => b.x1 > b.x0 && b.y1 > b.y0);
-  return { texts, images, page: box(svg, "figure") };
+  return { texts, ticks, images, page: box(svg, "figure") };
 }
 
 const overlap = (a: Box, b: Box, slack = 1) =>
@@ -65,8 +68,13 @@ const overlap = (a: Box, b: Box, slack = 1) =>
  * console.log(problemsOf({ texts: [t("a", 0), t("b", 20)], images: [], page })); // [ "a overlaps b" ]
  * ```
  */
-export function problemsOf(m: { texts: Box[]; images: Box[]; page: Box }): string[] {
+export function problemsOf(
+  m: { texts: Box[]; ticks?: Box[]; images: Box[]; page: Box },
+): string[] {
   const out: string[] = [];
+  const cut = (a: Box) =>
+    a.x0 < m.page.x0 - 1 || a.x1 > m.page.x1 + 1 || a.y0 < m.page.y0 - 1 || a.y1 > m.page.y1 + 1;
+  for (const t of m.ticks ?? []) if (cut(t)) out.push(`${t.what} is cut at the figure's edge`);
   m.texts.forEach((a, i) => {
     for (const b of m.texts.slice(i + 1)) {
       if (overlap(a, b)) out.push(`${a.what} overlaps ${b.what}`);
@@ -96,9 +104,18 @@ export async function figureLayoutProblems(pages: string[]): Promise<Map<string,
   const out = new Map<string, string[]>();
   try {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
     for (const p of pages) {
+      // the size the PNG is drawn at (lib/viz/chromium.ts): the layout's, else 900×500
+      await page.setViewport({ width: 1280, height: 1000 });
       await page.goto(pathToFileURL(resolve(p)).href, { waitUntil: "load" });
+      await page.waitForSelector(".main-svg", { timeout: 30_000 });
+      const size = await page.evaluate(() => {
+        // deno-lint-ignore no-explicit-any
+        const gd = document.querySelector(".js-plotly-plot") as any;
+        return { width: gd?.layout?.width ?? 900, height: gd?.layout?.height ?? 500 };
+      });
+      await page.setViewport(size);
+      await page.reload({ waitUntil: "load" });
       await page.waitForSelector(".main-svg", { timeout: 30_000 });
       await new Promise((r) => setTimeout(r, 300)); // Plotly's text placement settles
       out.set(p, problemsOf(await page.evaluate(measure)));

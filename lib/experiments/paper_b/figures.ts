@@ -75,8 +75,11 @@ export function histogramsFigure(
   title: string,
 ): Figure {
   const bins = 256;
-  const panels = [{ label: "plain", image: plain }, ...ciphers].map((p, i) => {
-    const bits = p.image.bitDepth <= 8 ? 8 : 16;
+  const all = [{ label: `plain (${plain.bitDepth}-bit range)`, image: plain }, ...ciphers];
+  const panels = all.map((p, i) => {
+    // the plain image over its own bit depth (a 12-bit CT on a 16-bit axis is one spike);
+    // cipher images over their 8- or 16-bit containers
+    const bits = i === 0 ? p.image.bitDepth : p.image.bitDepth <= 8 ? 8 : 16;
     const trace: Trace = {
       type: "bar",
       x: Array.from({ length: bins }, (_, k) => k * (2 ** bits / bins)),
@@ -86,11 +89,24 @@ export function histogramsFigure(
     };
     return { title: p.label, trace };
   });
-  return panelGridFigure(panels, {
+  const cols = 3, rows = Math.ceil(panels.length / cols);
+  const f = panelGridFigure(panels, {
     title,
+    columns: cols,
     rowHeight: 260,
     params: { figure: "histograms", bins },
   });
+  // axis titles on the outer panels: grey level along the bottom, pixel count on the left
+  panels.forEach((_, i) => {
+    const ax = i === 0 ? "" : String(i + 1);
+    const x = (f.layout[`xaxis${ax}`] ?? {}) as Record<string, unknown>;
+    const y = (f.layout[`yaxis${ax}`] ?? {}) as Record<string, unknown>;
+    if (Math.floor(i / cols) === rows - 1 || i + cols >= panels.length) {
+      f.layout[`xaxis${ax}`] = { ...x, title: { text: "grey level" } };
+    }
+    if (i % cols === 0) f.layout[`yaxis${ax}`] = { ...y, title: { text: "pixels" } };
+  });
+  return f;
 }
 
 /**
@@ -203,9 +219,41 @@ export function npcrUaciFigure(
     data.push(box(rs.map((r) => r.plaintext.npcr), ""), box(rs.map((r) => r.plaintext.uaci), "2"));
   });
   const side = Math.sqrt(n), strict = uaciCritical(n, bits, 0.001);
+  const npcrRange = [Math.max(0, npcrCritical(n, bits, 0.001) - 0.5), 100.05];
+  const uaciRange = [strict.lo - 2, strict.hi + 2];
+  // a cipher whose values fall outside a panel's range gets a marker at the edge with its
+  // median, instead of vanishing from the figure
+  const outside: Record<string, unknown>[] = [];
+  const perPanel: Record<string, number> = { "": 0, "2": 0 };
+  labels.forEach((l) => {
+    const rs = recs.filter((r) => r.cipher === l);
+    for (
+      const [values, range, axis] of [
+        [rs.map((r) => r.plaintext.npcr), npcrRange, ""],
+        [rs.map((r) => r.plaintext.uaci), uaciRange, "2"],
+      ] as const
+    ) {
+      const med = [...values].sort((a, b) => a - b)[values.length >> 1];
+      if (med >= range[0] && med <= range[1]) continue;
+      const below = med < range[0];
+      outside.push({
+        xref: `x${axis}`,
+        yref: `y${axis}`,
+        x: l,
+        y: below ? range[0] : range[1],
+        text: `${below ? "▼" : "▲"} ${med.toFixed(2)} %`,
+        // neighbours alternate between two heights so their labels never collide
+        yshift: (below ? 1 : -1) * 15 * (perPanel[axis]++ % 2),
+        showarrow: false,
+        yanchor: below ? "bottom" : "top",
+        font: { size: 10, color: "#b00" },
+      });
+    }
+  });
   return {
     data,
     layout: {
+      annotations: outside,
       title: {
         text:
           `${set}: NPCR and UACI of one-pixel plaintext changes, ${side}×${side} (lines/bands: Wu et al. 2011 critical values at α = 0.05, 0.01, 0.001)`,
@@ -213,9 +261,9 @@ export function npcrUaciFigure(
       grid: { rows: 1, columns: 2, pattern: "independent" },
       yaxis: {
         title: { text: "NPCR (%)" },
-        range: [Math.max(0, npcrCritical(n, bits, 0.001) - 0.5), 100.05],
+        range: npcrRange,
       },
-      yaxis2: { title: { text: "UACI (%)" }, range: [strict.lo - 2, strict.hi + 2] },
+      yaxis2: { title: { text: "UACI (%)" }, range: uaciRange },
       shapes: criticalShapes(n, bits),
       height: 480,
     },
