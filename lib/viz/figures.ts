@@ -537,7 +537,18 @@ export function imageGridFigure(
   // reaches into the row above however many rows there are.
   const width = options.width ?? Math.max(960, cols * 150), gapPx = 14;
   const titleLines = options.title ? wrapTitle(options.title, Math.floor(width / 9)).length : 0;
-  const margin = { l: 10, r: 10, t: titleLines ? 30 + 22 * titleLines : 10, b: 10 };
+  // one colour bar for the grid when every panel spans the same bit depth (0 = black,
+  // 2^bits − 1 = white); panels of mixed depths each name their depth under the title
+  const depths = new Set(panels.map((p) => p.image.bitDepth));
+  const bar = (options.range ?? "bitDepth") === "bitDepth" && depths.size === 1
+    ? panels[0].image.bitDepth
+    : undefined;
+  const margin = {
+    l: 10,
+    r: bar === undefined ? 10 : 110,
+    t: titleLines ? 30 + 22 * titleLines : 10,
+    b: 10,
+  };
   const cellPx = (width - margin.l - margin.r - gapPx * (cols - 1)) / cols;
   // titles wrap to the panel's width (about 7 px per character at 12 px)
   const titles = panels.map((p) => wrapTitle(p.title ?? "", Math.max(8, Math.floor(cellPx / 7))));
@@ -588,11 +599,24 @@ export function imageGridFigure(
       showarrow: false,
       font: { size: 12 },
     });
-    return heatmapTrace(p.image, { ...options, maxSide }, {
+    const trace = heatmapTrace(p.image, { ...options, maxSide }, {
       x: `x${n}`,
       y: `y${n}`,
-      showscale: false,
+      showscale: i === 0 && bar !== undefined,
     });
+    if (i === 0 && bar !== undefined) {
+      const max = 2 ** bar - 1;
+      trace.colorbar = {
+        title: { text: `grey level<br>(${bar}-bit)`, side: "right" },
+        thickness: 12,
+        len: Math.min(1, cellPx * 1.5 / plotH),
+        y: 1,
+        yanchor: "top",
+        tickvals: [0, max],
+        ticktext: ["0 (black)", `${max} (white)`],
+      };
+    }
+    return trace;
   });
   layout.annotations = annotations;
   layout.margin = margin;
