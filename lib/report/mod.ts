@@ -23,6 +23,7 @@ import { join } from "node:path";
 import type { ExperimentResult } from "./types.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { figureHtml, writePlotlyBeside } from "../viz/export.ts";
+import { tidyLayout } from "../viz/layout.ts";
 import { exportPng, findChromium } from "../viz/chromium.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
 import { tableToCsv, tableToHtml, tableToMarkdown } from "../viz/tables.ts";
@@ -102,10 +103,11 @@ export async function writeExperimentResult(
       figureHtml(figure, { plotlySrc: "../plotly.min.js", title: f.name }),
     );
     if (png) {
-      const lw = figure.layout.width, lh = figure.layout.height;
+      // the size the page draws at (tidyLayout gives every figure one)
+      const { width, height } = tidyLayout(figure).layout as { width: number; height: number };
       const p = await exportPng(join(dir, `${f.name}.html`), join(dir, `${f.name}.png`), {
-        width: typeof lw === "number" ? lw : 900,
-        height: typeof lh === "number" ? lh : 600,
+        width,
+        height,
       });
       written.push(p);
     }

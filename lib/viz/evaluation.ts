@@ -14,6 +14,7 @@
 import type { RocCurve } from "../stats/roc.ts";
 import type { Evaluation } from "../nn/eval.ts";
 import type { Figure } from "./types.ts";
+import { COLORWAY } from "./figures.ts";
 
 /**
  * A ROC figure on log–log axes (the low-FPR regime is what matters for membership attacks),
@@ -58,6 +59,7 @@ export function rocFigureLogLog(
     data,
     layout: {
       title: { text: title },
+      colorway: [...COLORWAY],
       xaxis: { title: { text: "false-positive rate" }, type: "log", exponentformat: "power" },
       yaxis: { title: { text: "true-positive rate" }, type: "log", exponentformat: "power" },
     },

@@ -23,12 +23,14 @@ type Obj = Record<string, unknown>;
  * ```ts
  * import { tidyLayout } from "./layout.ts";
  * const f = tidyLayout({ data: [{ type: "scatter", x: [1], y: [1], xaxis: "x2", yaxis: "y2" }], layout: {} });
- * console.log(Object.keys(f.layout).sort()); // [ "xaxis2", "yaxis2" ]
+ * console.log(Object.keys(f.layout).sort()); // [ "height", "width", "xaxis2", "yaxis2" ]
  * ```
  */
 export function tidyLayout(figure: Figure): Figure {
-  const layout: Obj = { ...figure.layout };
-  const width = typeof layout.width === "number" ? layout.width : 900;
+  // an explicit size (the one the PNG is drawn at, lib/viz/chromium.ts): left to Plotly, the
+  // plot takes 450 px of a 500 px page and leaves the rest blank
+  const layout: Obj = { width: 900, height: 500, ...figure.layout };
+  const width = layout.width as number;
   const title = layout.title as { text?: string } | undefined;
   let lines = 0;
   if (title?.text) {

@@ -23,11 +23,12 @@ import { bifurcationData, lyapunovExponent, orbitSeparation } from "../../cipher
  * @example
  * ```ts
  * import { bifurcationFigure } from "./figures.ts";
- * console.log(bifurcationFigure(20, 10).data.length); // 2
+ * console.log(bifurcationFigure(20, 10).data.length); // 3
  * ```
  */
 export function bifurcationFigure(steps = 300, keep = 60): Figure {
   const d = bifurcationData(2.8, 4, steps, keep);
+  const z = bifurcationData(3.985, 4, Math.max(20, Math.floor(steps / 5)), keep);
   return {
     data: [
       {
@@ -48,12 +49,22 @@ export function bifurcationFigure(steps = 300, keep = 60): Figure {
         opacity: 0.3,
         name: "key range r ∈ [3.99, 4)",
       },
+      {
+        type: "scatter",
+        mode: "markers",
+        ...zoomed(z.r, z.x),
+        xaxis: "x2",
+        yaxis: "y2",
+        marker: { size: 2, color: "crimson", opacity: 0.5 },
+        name: "key range, zoomed (inset)",
+      },
     ],
     layout: {
       title: { text: "Logistic map x ← r·x·(1−x): bifurcation diagram" },
       xaxis: { title: { text: "r" } },
       yaxis: { title: { text: "x (after 500 burn-in iterations)" } },
       showlegend: true,
+      ...insetAxes([0.06, 0.4], [0.14, 0.42]),
     },
     provenance: provenance({ params: { steps, keep, rMin: 2.8, rMax: 4 } }),
   };
@@ -81,7 +92,7 @@ export function lyapunovFigure(steps = 1200): { figure: Figure; minInKeyRange: n
   for (let i = 0; i < 200; i++) {
     minInKeyRange = Math.min(minInKeyRange, lyapunovExponent(3.99 + 0.01 * i / 200, { n: 4000 }));
   }
-  const figure = lineFigure([
+  const base = lineFigure([
     { name: "λ(r)", x: r, y: l },
     { name: "λ = 0 (chaos above)", x: [2.8, 4], y: [0, 0] },
     { name: "key schedule threshold 0.55", x: [3.99, 4], y: [0.55, 0.55] },
@@ -91,8 +102,51 @@ export function lyapunovFigure(steps = 1200): { figure: Figure; minInKeyRange: n
     yTitle: "λ (nats / iteration)",
     params: { steps, n: 4000 },
   });
+  // the key range [3.99, 4) is a hairline at full scale: an inset shows it 30× wider
+  const zr = Array.from({ length: 120 }, (_, i) => 3.985 + 0.015 * i / 119);
+  const inset = [
+    {
+      x: zr,
+      y: zr.map((v) => lyapunovExponent(Math.min(v, 4), { n: 4000 })),
+      name: "λ(r), zoomed",
+    },
+    { x: [3.99, 4], y: [0.55, 0.55], name: "threshold, zoomed" },
+  ].map((t) => ({ type: "scatter", mode: "lines", ...t, xaxis: "x2", yaxis: "y2" }));
+  const figure = {
+    ...base,
+    data: [...base.data, ...inset],
+    layout: { ...base.layout, ...insetAxes([0.5, 0.95], [0.06, 0.36]) },
+  };
   return { figure, minInKeyRange };
 }
+/** Axes of an inset that zooms on r ∈ [3.985, 4] (the key range [3.99, 4) and its edge). */
+function insetAxes(x: [number, number], y: [number, number]): Record<string, unknown> {
+  return {
+    xaxis2: {
+      domain: x,
+      anchor: "y2",
+      range: [3.985, 4],
+      title: { text: "r (zoom)", font: { size: 10 } },
+      tickfont: { size: 9 },
+      showline: true,
+      mirror: true,
+    },
+    yaxis2: { domain: y, anchor: "x2", tickfont: { size: 9 }, showline: true, mirror: true },
+  };
+}
+
+/** The points of a bifurcation diagram with r in the inset's range. */
+function zoomed(r: ArrayLike<number>, x: ArrayLike<number>): { x: number[]; y: number[] } {
+  const out = { x: [] as number[], y: [] as number[] };
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] >= 3.985) {
+      out.x.push(Math.round(r[i] * 1e5) / 1e5);
+      out.y.push(Math.round(x[i] * 1e3) / 1e3);
+    }
+  }
+  return out;
+}
+
 /**
  * Separation of two orbits started 1e-15 apart (log scale): the sensitivity to initial
  * conditions the key schedule relies on.

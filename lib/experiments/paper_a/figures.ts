@@ -72,7 +72,12 @@ export function inversionStrip(inv: Inversion, title: string): Figure {
  */
 export function miaRocFigure(audit: MembershipAudit, title: string): Figure {
   return rocFigureLogLog(
-    [...audit.attacks, ...audit.controls].map((a) => ({ name: a.attack, curve: a.curve })),
+    [...audit.attacks, ...audit.controls].map((a) => ({
+      name: `${a.attack}: AUC ${a.metrics.auc.toFixed(3)} [${a.metrics.aucLow.toFixed(3)}, ${
+        a.metrics.aucHigh.toFixed(3)
+      }]`,
+      curve: a.curve,
+    })),
     title,
   );
 }

@@ -131,7 +131,10 @@ export interface ReportedRow {
   "paper inversion success (%)": number;
   "ours latency median (ms)": number;
   "ours peak RSS (MB)": number;
-  "ours MIA AUC (%)": number;
+  /** Peak RSS minus the RSS before the method's requests: what the method itself added. */
+  "ours peak RSS increment (MB)": number;
+  /** An AUC, not a success rate: 50 % is chance (the paper does not define its metric). */
+  "ours MIA AUC (%, 50 = chance)": number;
   "ours inversion evaluator success (%)": number;
 }
 
@@ -160,7 +163,9 @@ export function reportedRows(
     "paper inversion success (%)": PAPER_A_REPORTED.inversionSuccessPct,
     "ours latency median (ms)": median(runs.find((r) => r.method === m)!.latencyMs),
     "ours peak RSS (MB)": runs.find((r) => r.method === m)!.peakRssMb,
-    "ours MIA AUC (%)": 100 * liraMetrics(m === "HE" ? audits.he : audits.cnn).auc,
+    "ours peak RSS increment (MB)": runs.find((r) => r.method === m)!.peakRssMb -
+      runs.find((r) => r.method === m)!.rssBeforeMb,
+    "ours MIA AUC (%, 50 = chance)": 100 * liraMetrics(m === "HE" ? audits.he : audits.cnn).auc,
     "ours inversion evaluator success (%)": 100 *
       (m === "HE" ? inversion.he : inversion.cnn).summary.success,
   }));
