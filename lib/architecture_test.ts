@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 /** Layers from the bottom up; folders on one line are independent of each other. */
 export const LAYERS: readonly (readonly string[])[] = [
   ["core"], // errors, files, randomness, bytes, provenance, progress
+  ["jobs"], // independent work: in process, on threads, on a Redis queue (BullMQ)
   ["image"], // medical images and their file formats
   ["stats", "datasets"], // statistics; labelled data sets and splits
   ["envelope"], // AES-256-GCM + RSA-OAEP file format

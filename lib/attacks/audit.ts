@@ -19,14 +19,20 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
 import { MedCryptError } from "../core/errors.ts";
 import { progress } from "../core/progress.ts";
 import { memberMask } from "../datasets/splits.ts";
-import { type LabeledSet, subset } from "../datasets/medmnist.ts";
+import type { LabeledSet } from "../datasets/medmnist.ts";
+import type { JobOutcome } from "../jobs/mod.ts";
 import { initBackend } from "../nn/backend.ts";
-import { type Arch, buildModel, type ModelOptions } from "../nn/models.ts";
-import { predictProbs, setFingerprint, train, type TrainOptions } from "../nn/train.ts";
+import { predictProbs } from "../nn/train.ts";
+import {
+  type AuditModel,
+  auditModel,
+  type AuditModelResult,
+  type AuditOptions,
+  maskIndices,
+} from "./audit_model.ts";
 import {
   confidenceScores,
   labelOnlyScores,
@@ -45,33 +51,16 @@ import {
   rocCurve,
 } from "../stats/roc.ts";
 
-/** Options of {@linkcode runMembershipAudit}. */
-export interface AuditOptions {
-  /** The pooled records; each model trains on a seeded half of them. */
-  pool: LabeledSet;
-  /** Population records that no model trains on (RMIA's z samples; e.g. the test split). */
-  population: LabeledSet;
-  /** Architecture of the target and reference models (small: `"cnn-tiny"`, `"mlp"`, `"he-cnn"`). */
-  arch: Arch;
-  /** Builder options (the seed is set per model). */
-  modelOptions?: ModelOptions;
-  /** Training options shared by every model (no validation: the models train to the end). */
-  train: Omit<TrainOptions, "checkpointDir" | "label" | "seed" | "validation" | "patience">;
-  /** Number of reference (= shadow) models. */
-  refModels: number;
-  /** Seed of the keep masks, weights and shuffles. */
-  seed: number;
-  /** Fraction of the pool each model trains on (default 0.5). */
-  pKeep?: number;
-  /** Where trained models are cached (`<cacheDir>/mia/...`); none = no cache. */
-  cacheDir?: string;
-  /** Post-processing of every released output (a defence such as rounding); default identity. */
-  release?: (probs: Float32Array) => Float32Array;
-  /** Train the target with these options instead (defences such as early stopping). */
-  targetTrain?: Omit<TrainOptions, "checkpointDir" | "label" | "seed">;
-  /** No progress output. */
-  quiet?: boolean;
-}
+export {
+  AUDIT_MODEL_JOB,
+  type AuditModel,
+  auditModel,
+  auditModelJob,
+  type AuditModelPayload,
+  type AuditModelResult,
+  type AuditOptions,
+  trainOnMask,
+} from "./audit_model.ts";
 
 /** One attack's result. */
 export interface AttackResult {
@@ -113,6 +102,8 @@ export interface MembershipAudit {
   refModels: number;
   /** Seconds for the whole audit. */
   seconds: number;
+  /** The jobs that trained the target (first) and the reference models, on a job runner. */
+  jobs?: JobOutcome<AuditModelResult>[];
 }
 
 function accuracyOf(
@@ -126,105 +117,6 @@ function accuracyOf(
     if ((probs[2 * i + 1] > probs[2 * i] ? 1 : 0) === labels[i]) ok++;
   }
   return idx.length ? ok / idx.length : NaN;
-}
-
-function indicesOf(mask: Uint8Array, value = 1): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < mask.length; i++) if (mask[i] === value) out.push(i);
-  return Int32Array.from(out);
-}
-
-/**
- * Trains (or loads from cache) one model on the records of `keep`.
- *
- * @param pool the pooled records
- * @param keep which records it trains on
- * @param options architecture, builder and training options, seed, cache folder, name
- * @returns the trained model
- * @example
- * ```ts ignore
- * import { trainOnMask } from "./audit.ts";
- * import { memberMask } from "../datasets/splits.ts";
- * import { loadPneumoniaMNIST } from "../datasets/mod.ts";
- * const { train } = await loadPneumoniaMNIST();
- * const keep = memberMask(train.n, 1, 0.5); // a seeded half of the records
- * const opts = { arch: "mlp" as const, train: { epochs: 2 }, seed: 1, name: "demo" };
- * const model = await trainOnMask(train, keep, opts); // trains: seconds to minutes
- * console.log(model.outputs[0].shape); // [ null, 2 ]
- * ```
- */
-export async function trainOnMask(
-  pool: LabeledSet,
-  keep: Uint8Array,
-  options: {
-    arch: Arch;
-    modelOptions?: ModelOptions;
-    train: Omit<TrainOptions, "checkpointDir" | "label" | "seed">;
-    seed: number;
-    cacheDir?: string;
-    name: string;
-  },
-): Promise<tf.LayersModel> {
-  const model = buildModel(options.arch, { ...options.modelOptions, seed: options.seed });
-  await train(model, subset(pool, indicesOf(keep)), {
-    ...options.train,
-    seed: options.seed,
-    quiet: true,
-    checkpointDir: options.cacheDir ? join(options.cacheDir, "mia", options.name) : undefined,
-  });
-  return model;
-}
-
-/** One model of an audit: what it trained on, and the model. */
-export interface AuditModel {
-  /** Its keep mask over the pool (1 = trained on). */
-  keep: Uint8Array;
-  /** The trained model (the caller disposes it). */
-  model: tf.LayersModel;
-}
-
-/**
- * The target (`"target"`) or the `r`-th reference model of an audit, trained or loaded from the
- * audit's cache: the same keep mask, seed and cache entry as {@linkcode runMembershipAudit}, so a
- * later study (such as a query budget) attacks exactly the audited models.
- *
- * @param options the audit's options
- * @param which `"target"` or a reference model's index
- * @returns its keep mask and model
- * @example
- * ```ts ignore
- * import { auditModel } from "./audit.ts";
- * import { loadPneumoniaMNIST } from "../datasets/mod.ts";
- * const { train, test } = await loadPneumoniaMNIST();
- * const options = { pool: train, population: test, arch: "mlp" as const, refModels: 2,
- *   train: { epochs: 2 }, seed: 1, cacheDir: "data/cache" };
- * const { keep, model } = await auditModel(options, 0); // loads from the cache when trained
- * console.log(keep.length === train.n, model.outputs[0].shape); // true [ null, 2 ]
- * ```
- */
-export async function auditModel(
-  options: AuditOptions,
-  which: "target" | number,
-): Promise<AuditModel> {
-  const { pool, arch, seed, pKeep = 0.5 } = options;
-  const tag = `${arch}-${setFingerprint(pool)}-p${pKeep}-s${seed}`;
-  const isTarget = which === "target";
-  const modelSeed = isTarget ? seed : seed + 1000 + which;
-  const keep = memberMask(pool.n, modelSeed, pKeep);
-  const name = isTarget
-    ? `${tag}${
-      options.targetTrain ? "-" + setHash(JSON.stringify(options.targetTrain)) : ""
-    }/target`
-    : `${tag}/ref-${which}`;
-  const model = await trainOnMask(pool, keep, {
-    arch,
-    modelOptions: options.modelOptions,
-    train: isTarget ? options.targetTrain ?? options.train : options.train,
-    seed: modelSeed,
-    cacheDir: options.cacheDir,
-    name,
-  });
-  return { keep, model };
 }
 
 function labelsOf(set: LabeledSet): Uint8Array {
@@ -275,18 +167,33 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
   const bar = options.quiet
     ? { tick() {}, done() {} }
     : progress(`MIA models (${arch})`, refModels + 1);
-  const { model: target, keep: targetKeep } = await auditModel(options, "target");
-  bar.tick({ model: "target" });
+  // On a job runner every model is submitted at once (the runner decides how many run together);
+  // here, one after another. Either way they are consumed in order, target first.
+  const start = (which: "target" | number) =>
+    auditModel(options, which).then((m) => {
+      bar.tick({ model: which === "target" ? "target" : `ref ${which + 1}` });
+      return m;
+    });
+  const pending: Promise<AuditModel>[] | undefined = options.jobs
+    ? [start("target"), ...Array.from({ length: refModels }, (_, r) => start(r))]
+    : undefined;
+  pending?.forEach((p) => p.catch(() => {})); // each is awaited below; a failure surfaces there
+  const jobs: JobOutcome<AuditModelResult>[] = [];
+  const next = async (i: number, which: "target" | number) => {
+    const m = await (pending ? pending[i] : start(which));
+    if (m.job) jobs.push(m.job);
+    return m;
+  };
+  const { model: target, keep: targetKeep } = await next(0, "target");
   const refKeep: Uint8Array[] = [];
   const refProbs: Float32Array[] = [];
   const refPop: Float32Array[] = [];
   for (let r = 0; r < refModels; r++) {
-    const { model: m, keep } = await auditModel(options, r);
+    const { model: m, keep } = await next(r + 1, r);
     refKeep.push(keep);
     refProbs.push(release(predictProbs(m, pool)));
     refPop.push(release(predictProbs(m, population)));
     m.dispose();
-    bar.tick({ model: `ref ${r + 1}` });
   }
   bar.done();
   const rawTarget = predictProbs(target, pool);
@@ -322,7 +229,7 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
   // scored by the strongest attacks; and random scores. Each is also repeated over
   // CONTROL_REPEATS halvings / seeds and the mean AUC reported (one draw alone spreads by
   // about ±1/√(3·members)).
-  const members = indicesOf(targetKeep);
+  const members = maskIndices(targetKeep);
   const pick = (s: Float64Array) => Float64Array.from(members, (i) => s[i]);
   const control = (name: string, s: Float64Array) => {
     const draws = Array.from(
@@ -364,11 +271,6 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
     },
     refModels,
     seconds: (performance.now() - t0) / 1000,
+    ...(options.jobs ? { jobs } : {}),
   };
-}
-
-function setHash(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  return h.toString(16);
 }

@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked } from "../core/fs.ts";
@@ -149,7 +150,60 @@ export async function loadMedMNIST(path: string): Promise<SplitSet> {
     for (const p of [train, val, test]) for (const v of p.labels) if (v > max) max = v;
     classes = max + 1;
   }
+  for (const [split, set] of [["train", train], ["val", val], ["test", test]] as const) {
+    origins.set(set, { file: repoRelative(path), split });
+  }
   return { train, val, test, classes, source: path };
+}
+
+/** Where a loaded part of a MedMNIST file came from: enough to load it again on another machine. */
+export interface SetOrigin {
+  /** The `.npz` file: relative to the repository root when inside it (`data/…`), else as given. */
+  file: string;
+  /** Which part. */
+  split: "train" | "val" | "test";
+}
+
+const origins = new WeakMap<LabeledSet, SetOrigin>();
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function repoRelative(path: string): string {
+  const abs = resolve(path);
+  return abs.startsWith(REPO_ROOT) ? abs.slice(REPO_ROOT.length) : abs;
+}
+
+/**
+ * Where a set loaded by {@linkcode loadMedMNIST} came from (undefined for sets built otherwise,
+ * such as subsets): what a job payload names instead of carrying the pixels.
+ *
+ * @param set a loaded part
+ * @returns its origin
+ * @example
+ * ```ts
+ * import { loadPneumoniaMNIST, setOrigin } from "./medmnist.ts";
+ * const { test } = await loadPneumoniaMNIST();
+ * console.log(setOrigin(test)); // { file: "data/pneumoniamnist.npz", split: "test" }
+ * ```
+ */
+export function setOrigin(set: LabeledSet): SetOrigin | undefined {
+  return origins.get(set);
+}
+
+/**
+ * Loads the part an origin names (relative files from this checkout's root).
+ *
+ * @param origin file and part
+ * @returns the part
+ * @example
+ * ```ts
+ * import { loadSetOrigin } from "./medmnist.ts";
+ * const val = await loadSetOrigin({ file: "data/pneumoniamnist.npz", split: "val" });
+ * console.log(val.n); // 270
+ * ```
+ */
+export async function loadSetOrigin(origin: SetOrigin): Promise<LabeledSet> {
+  const file = isAbsolute(origin.file) ? origin.file : join(REPO_ROOT, origin.file);
+  return (await loadMedMNIST(file))[origin.split];
 }
 
 /**

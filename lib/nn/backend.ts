@@ -102,6 +102,8 @@ function env(name: string): string | undefined {
 
 /** XNNPACK threads wanted on wasm: `MEDCRYPT_WASM_THREADS`, else every core (at most 8). */
 function wasmThreadsWanted(): number {
+  // A job thread (lib/jobs) runs one single-threaded training per core.
+  if ("WorkerGlobalScope" in globalThis) return 1;
   const v = env("MEDCRYPT_WASM_THREADS");
   if (v !== undefined) {
     const n = Number(v);
@@ -181,7 +183,11 @@ async function setupWasm(): Promise<boolean> {
           tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
         }
       }
-    } else state.threadsStatus = "single-threaded: MEDCRYPT_WASM_THREADS=1";
+    } else {
+      state.threadsStatus = "WorkerGlobalScope" in globalThis
+        ? "single-threaded: a job thread (one training per core)"
+        : "single-threaded: MEDCRYPT_WASM_THREADS=1";
+    }
     if (!started) {
       try {
         if (!(await tf.setBackend("wasm"))) return false;

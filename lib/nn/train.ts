@@ -81,6 +81,8 @@ export interface TrainOptions {
    * per-record clipping, Gaussian noise. ε follows from `dpEpsilon` and `dpSchedule`.
    */
   dp?: DpOptions;
+  /** Called after every epoch (progress of a training job); does not change the training. */
+  onEpoch?: (log: EpochLog, epochs: number) => void;
 }
 
 /** One epoch of the training log. */
@@ -551,6 +553,7 @@ export async function train(
       improved = true;
     }
     state.history.push(log);
+    options.onEpoch?.(log, epochs);
     const stop = patience !== undefined && state.wait >= patience;
     if (stop || epoch === epochs) {
       state.finished = true;

@@ -16,6 +16,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { MedCryptError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/fs.ts";
@@ -159,4 +161,86 @@ export async function loadModelFromDir(path: string): Promise<tf.LayersModel> {
       },
     );
   }
+}
+
+/** A model's weights as JSON: what a training job sends back to the machine that asked for it. */
+export interface EncodedWeights {
+  /** Shape of every weight tensor, in `model.getWeights()` order. */
+  shapes: number[][];
+  /** Their float32 values, concatenated, little-endian, base64. */
+  base64: string;
+  /** SHA-256 of those bytes (hex): equal digests mean bit-identical weights. */
+  sha256: string;
+}
+
+/**
+ * Encodes a model's weights.
+ *
+ * @param model the model
+ * @returns shapes, bytes and digest
+ * @example
+ * ```ts
+ * import { buildModel } from "./models.ts";
+ * import { encodeWeights } from "./train_io.ts";
+ * const w = encodeWeights(buildModel("mlp", { width: 4, seed: 1 }));
+ * console.log(w.shapes.length, w.sha256.length); // 4 64
+ * ```
+ */
+export function encodeWeights(model: tf.LayersModel): EncodedWeights {
+  const tensors = model.getWeights();
+  const parts = tensors.map((t) => t.dataSync() as Float32Array);
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+  let off = 0;
+  for (const p of parts) {
+    bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), off);
+    off += p.byteLength;
+  }
+  return {
+    shapes: tensors.map((t) => [...t.shape]),
+    base64: Buffer.from(bytes).toString("base64"),
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
+}
+
+/**
+ * Sets a model's weights from {@linkcode encodeWeights}' output, after checking the digest and
+ * that every shape matches the model.
+ *
+ * @param model a model of the same architecture
+ * @param weights the encoded weights
+ * @returns nothing; throws a `MedCryptError` (`bad-weights`) on any mismatch
+ * @example
+ * ```ts
+ * import { buildModel } from "./models.ts";
+ * import { encodeWeights, setEncodedWeights } from "./train_io.ts";
+ * const a = buildModel("mlp", { width: 4, seed: 1 }), b = buildModel("mlp", { width: 4, seed: 2 });
+ * setEncodedWeights(b, encodeWeights(a));
+ * console.log(encodeWeights(b).sha256 === encodeWeights(a).sha256); // true
+ * ```
+ */
+export function setEncodedWeights(model: tf.LayersModel, weights: EncodedWeights): void {
+  const bytes = new Uint8Array(Buffer.from(weights.base64, "base64"));
+  if (createHash("sha256").update(bytes).digest("hex") !== weights.sha256) {
+    throw new MedCryptError("bad-weights", "the weights' bytes do not match their digest");
+  }
+  const current = model.getWeights();
+  const same = current.length === weights.shapes.length &&
+    current.every((t, i) => t.shape.join("x") === weights.shapes[i].join("x"));
+  if (!same) {
+    throw new MedCryptError(
+      "bad-weights",
+      `the weights' shapes (${weights.shapes.map((s) => s.join("×")).join(", ")}) do not fit ` +
+        `this model (${current.map((t) => t.shape.join("×")).join(", ")})`,
+    );
+  }
+  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  let off = 0;
+  const tensors = weights.shapes.map((shape) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const t = tf.tensor(all.slice(off, off + size), shape, "float32");
+    off += size;
+    return t;
+  });
+  model.setWeights(tensors);
+  tf.dispose(tensors);
 }

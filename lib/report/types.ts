@@ -16,6 +16,7 @@
  */
 import type { ColumnTable } from "arquero";
 import type { Figure } from "../viz/types.ts";
+import type { JobRunner } from "../jobs/types.ts";
 
 /** A named table. */
 export interface NamedTable {
@@ -89,6 +90,11 @@ export interface ExperimentContext {
   seed: number;
   /** Folder for caches and checkpoints that may be reused by a later run (git-ignored). */
   cacheDir: string;
+  /**
+   * Where independent work (audit models) runs: in process when absent, else job threads or
+   * BullMQ workers (`deno task reproduce --queue …`). Results do not depend on it.
+   */
+  jobs?: JobRunner;
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 import { loadPneumoniaMNIST, type SplitSet } from "../../datasets/medmnist.ts";
 import type { ExperimentContext } from "../../report/types.ts";
+import type { JobRunner } from "../../jobs/types.ts";
 import type { Arch } from "../../nn/models.ts";
 import type { AttackMetrics } from "../../stats/roc.ts";
 import { MedCryptError } from "../../core/errors.ts";
@@ -40,6 +41,8 @@ export interface AuditSetting {
   seed: number;
   /** The experiment's cache folder (`<ctx.cacheDir>/paper_a`). */
   cacheDir: string;
+  /** Where the audit models train (the run's job runner; in process when absent). */
+  jobs?: JobRunner;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function auditSetting(ctx: ExperimentContext): Promise<AuditSetting
     cfg: paperAConfig(ctx.scale),
     seed: ctx.seed,
     cacheDir: `${ctx.cacheDir}/paper_a`,
+    ...(ctx.jobs ? { jobs: ctx.jobs } : {}),
   };
 }
 
@@ -108,7 +112,7 @@ export function membershipAudit(
  * ```
  */
 export function auditOptions(setting: AuditSetting, arch: Arch): AuditOptions {
-  const { data, cfg, seed, cacheDir } = setting;
+  const { data, cfg, seed, cacheDir, jobs } = setting;
   return {
     pool: data.train,
     population: data.test,
@@ -117,6 +121,7 @@ export function auditOptions(setting: AuditSetting, arch: Arch): AuditOptions {
     refModels: cfg.refModels,
     seed,
     cacheDir,
+    ...(jobs ? { jobs } : {}),
   };
 }
 
