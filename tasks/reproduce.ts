@@ -1,11 +1,15 @@
 /**
- * `deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR]`: the main job.
- * Runs the registered experiments and writes their tables and figures under `figures/`.
+ * `deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR] [--queue Q]`: the
+ * main job. Runs the registered experiments and writes their tables and figures under `figures/`.
+ * Independent work (audit models) runs where `--queue` says: `in-process` (default),
+ * `threads:N`, or `redis://HOST:PORT` for BullMQ workers (`deno task worker`); also read from
+ * `MEDCRYPT_QUEUE`. The tables do not depend on it.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { allExperiments } from "../lib/experiments/mod.ts";
+import { experimentRunner } from "../lib/experiments/jobs.ts";
 import { writeClaims } from "../lib/experiments/claims/mod.ts";
 import { updateReadme } from "../lib/experiments/claims/readme.ts";
 import { writeExperimentResult } from "../lib/report/mod.ts";
@@ -18,13 +22,15 @@ const { values } = parseArgs({
     only: { type: "string", multiple: true },
     seed: { type: "string", default: "20261121" },
     out: { type: "string", default: "figures" },
+    queue: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 const all = allExperiments();
 if (values.help) {
   console.log(
-    "usage: deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR]\n\nexperiments:",
+    "usage: deno task reproduce [--quick | --full] [--only NAME …] [--seed N] [--out DIR] " +
+      "[--queue in-process | threads:N | redis://HOST:PORT]\n\nexperiments:",
   );
   for (const e of all) console.log(`  ${e.name.padEnd(16)} ${e.title}`);
   Deno.exit(0);
@@ -47,13 +53,21 @@ const scale = values.full ? "full" : "quick";
 const seed = Number(values.seed);
 const cacheDir = "data/cache";
 await Deno.mkdir(cacheDir, { recursive: true });
+let jobs;
+try {
+  jobs = await experimentRunner(values.queue);
+} catch (e) {
+  console.error(`reproduce: ${e instanceof Error ? e.message : e}`);
+  Deno.exit(2);
+}
+if (jobs.name !== "in-process") console.log(`jobs run on ${jobs.name}`);
 const t0 = performance.now();
 let failed = 0;
 for (const [i, exp] of chosen.entries()) {
   const t = performance.now();
   console.log(`[${i + 1}/${chosen.length}] ${exp.name}: ${exp.title} (${scale}, seed ${seed})`);
   try {
-    const result = await exp.run({ scale, seed, cacheDir });
+    const result = await exp.run({ scale, seed, cacheDir, jobs });
     const files = await writeExperimentResult(values.out!, exp.name, result, {
       params: { scale, experiment: exp.name },
       seed,
@@ -70,6 +84,7 @@ for (const [i, exp] of chosen.entries()) {
     if (Deno.env.get("MEDCRYPT_DEBUG") === "1") console.error(e);
   }
 }
+await jobs.close();
 // the claims page reads every experiment's tables in the output folder, this run's and earlier ones
 const claims = await writeClaims(values.out!);
 const unmeasured = claims.filter((c) => c.error);

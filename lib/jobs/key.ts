@@ -78,13 +78,13 @@ export function sha256Hex(text: string | Uint8Array): string {
  * @param kind the handler's kind
  * @param payload the JSON payload
  * @param commit the code commit that computes it
- * @returns `kind:` followed by 32 hex digits of SHA-256 (readable in BullMQ's tooling)
+ * @returns `kind-` and 32 hex digits of SHA-256 (readable in BullMQ's tooling; BullMQ ids cannot hold `:`)
  * @example
  * ```ts
  * import { jobKey } from "./key.ts";
- * console.log(jobKey("audit-model", { seed: 1 }, "abc").startsWith("audit-model:")); // true
+ * console.log(jobKey("audit-model", { seed: 1 }, "abc").startsWith("audit-model-")); // true
  * ```
  */
 export function jobKey(kind: string, payload: unknown, commit: string): string {
-  return `${kind}:${sha256Hex(`${kind}\n${canonicalJson(payload)}\n${commit}`).slice(0, 32)}`;
+  return `${kind}-${sha256Hex(`${kind}\n${canonicalJson(payload)}\n${commit}`).slice(0, 32)}`;
 }

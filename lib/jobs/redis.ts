@@ -388,7 +388,11 @@ export async function queueStatus(url: string, queueName = QUEUE_NAME): Promise<
   await reachable(queue, url);
   try {
     const counts = await queue.getJobCounts("waiting", "active", "completed", "failed", "delayed");
-    const workers = (await queue.getWorkers()).map((w) => String(w.name ?? w.addr ?? "?"));
+    // BullMQ names a worker's connection `bull:<queue>:w:<worker name>`.
+    const workers = (await queue.getWorkers()).map((w) => {
+      const raw = String((w as Record<string, unknown>).rawname ?? w.name ?? "?");
+      return raw.includes(":w:") ? raw.slice(raw.indexOf(":w:") + 3) : raw;
+    });
     const active = (await queue.getActive()).map((j) => {
       const p = j.progress as { fraction?: number; note?: string };
       return {
