@@ -22,3 +22,4 @@ export * from "./local.ts";
 export * from "./threads.ts";
 export * from "./redis.ts";
 export * from "./select.ts";
+export * from "./redis_server.ts";
