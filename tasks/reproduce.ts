@@ -85,6 +85,7 @@ for (const [i, exp] of chosen.entries()) {
   }
 }
 await jobs.close();
+await Deno.mkdir(values.out!, { recursive: true });
 // the claims page reads every experiment's tables in the output folder, this run's and earlier ones
 const claims = await writeClaims(values.out!);
 const unmeasured = claims.filter((c) => c.error);

@@ -185,6 +185,40 @@ function modelPlan(options: AuditOptions, which: "target" | number): ModelPlan {
   };
 }
 
+/** A data set as a job names it: its file and part, with a fingerprint checked on the worker. */
+export type NamedSet = SetOrigin & { fingerprint: string; n: number };
+
+function nameSet(set: LabeledSet, role: string): NamedSet {
+  const origin = setOrigin(set);
+  if (!origin) {
+    throw new MedCryptError(
+      "bad-argument",
+      `an audit on a job runner needs its ${role} loaded from a file (loadMedMNIST or ` +
+        "loadPneumoniaMNIST): jobs name their data, they do not carry it",
+    );
+  }
+  return { ...origin, fingerprint: setFingerprint(set), n: set.n };
+}
+
+const sets = new Map<string, Promise<LabeledSet>>();
+
+/** Loads a named set from this checkout (once per thread) and checks it is the submitter's. */
+async function loadNamedSet(named: NamedSet): Promise<LabeledSet> {
+  const id = `${named.file}#${named.split}`;
+  if (!sets.has(id)) sets.set(id, loadSetOrigin(named));
+  const set = await sets.get(id)!;
+  const found = setFingerprint(set);
+  if (found !== named.fingerprint || set.n !== named.n) {
+    throw new MedCryptError(
+      "data-mismatch",
+      `the ${named.split} part here (${set.n} records, fingerprint ${found}) is not the ` +
+        `submitter's (${named.n}, ${named.fingerprint})`,
+      { file: named.file },
+    );
+  }
+  return set;
+}
+
 /** The job kind that trains one model of a membership audit. */
 export const AUDIT_MODEL_JOB = "audit-model";
 
@@ -194,13 +228,15 @@ export const AUDIT_MODEL_JOB = "audit-model";
  */
 export interface AuditModelPayload {
   /** The pooled records: where they come from and their fingerprint. */
-  pool: SetOrigin & { fingerprint: string; n: number };
+  pool: NamedSet;
   /** Architecture. */
   arch: Arch;
   /** Builder options (the seed is `seed`). */
   modelOptions?: ModelOptions;
-  /** Training options. */
-  train: Omit<TrainOptions, "checkpointDir" | "label" | "seed">;
+  /** Training options (a validation set, for early stopping, is named in `validation`). */
+  train: Omit<TrainOptions, "checkpointDir" | "label" | "seed" | "validation">;
+  /** The validation set of early stopping, named like the pool. */
+  validation?: NamedSet;
   /** The model's seed: weights, shuffles and its keep mask. */
   seed: number;
   /** Fraction of the pool it trains on. */
@@ -222,26 +258,18 @@ export interface AuditModelResult {
 }
 
 function auditModelPayload(options: AuditOptions, plan: ModelPlan): AuditModelPayload {
-  const origin = setOrigin(options.pool);
-  if (!origin) {
-    throw new MedCryptError(
-      "bad-argument",
-      "an audit on a job runner needs a pool loaded from a file (loadMedMNIST or " +
-        "loadPneumoniaMNIST): jobs name their data, they do not carry it",
-    );
-  }
+  const { validation, ...train } = plan.train;
   return {
-    pool: { ...origin, fingerprint: setFingerprint(options.pool), n: options.pool.n },
+    pool: nameSet(options.pool, "pool"),
     arch: options.arch,
     ...(options.modelOptions ? { modelOptions: options.modelOptions } : {}),
-    train: plan.train,
+    train,
+    ...(validation ? { validation: nameSet(validation, "validation set") } : {}),
     seed: plan.seed,
     pKeep: options.pKeep ?? 0.5,
     name: plan.name,
   };
 }
-
-const pools = new Map<string, Promise<LabeledSet>>();
 
 /**
  * The handler of {@linkcode AUDIT_MODEL_JOB}: loads the named pool from this checkout, checks its
@@ -257,23 +285,17 @@ export const auditModelJob: JobHandler<AuditModelPayload, AuditModelResult> = {
   kind: AUDIT_MODEL_JOB,
   async run(p, ctx) {
     const backend = await initBackend();
-    const id = `${p.pool.file}#${p.pool.split}`;
-    if (!pools.has(id)) pools.set(id, loadSetOrigin(p.pool));
-    const pool = await pools.get(id)!;
-    const found = setFingerprint(pool);
-    if (found !== p.pool.fingerprint || pool.n !== p.pool.n) {
-      throw new MedCryptError(
-        "data-mismatch",
-        `the ${p.pool.split} part of ${p.pool.file} here (${pool.n} records, fingerprint ` +
-          `${found}) is not the submitter's (${p.pool.n}, ${p.pool.fingerprint})`,
-        { file: p.pool.file },
-      );
-    }
+    const pool = await loadNamedSet(p.pool);
+    const validation = p.validation ? await loadNamedSet(p.validation) : undefined;
     const t0 = performance.now();
     const model = await trainOnMask(pool, memberMask(pool.n, p.seed, p.pKeep), {
       arch: p.arch,
       modelOptions: p.modelOptions,
-      train: { ...p.train, onEpoch: (log, epochs) => ctx.progress(log.epoch / epochs) },
+      train: {
+        ...p.train,
+        ...(validation ? { validation } : {}),
+        onEpoch: (log, epochs) => ctx.progress(log.epoch / epochs),
+      },
       seed: p.seed,
       cacheDir: ctx.cacheDir,
       name: p.name,
