@@ -153,7 +153,7 @@ Deno.test("the check fails on a wrong-direction import and names both files", ()
   const bad = violations(edges);
   assert.equal(
     bad[0],
-    "lib/stats/roc.ts imports lib/viz/figures.ts: lib/stats (layer 2) may not import lib/viz (layer 9)",
+    "lib/stats/roc.ts imports lib/viz/figures.ts: lib/stats (layer 3) may not import lib/viz (layer 10)",
   );
   // the same import also closes a circle, since viz already imports stats
   assert.ok(bad.length > 1 && bad.slice(1).every((b) => b.includes("closing the folder cycle")));

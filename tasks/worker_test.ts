@@ -15,6 +15,7 @@ import {
   redisConnection,
   redisRunner,
   redisServerVersion,
+  spawnWorkerProcess,
   startRedisServer,
 } from "../lib/jobs/mod.ts";
 import { handlers } from "../lib/experiments/jobs.ts";
@@ -27,65 +28,12 @@ if (!HAVE_REDIS && !IN_CI) {
 }
 const ignore = !HAVE_REDIS && !IN_CI;
 
-/** A worker process; `lines` collects its output, `started` resolves at its first job. */
+const WORKER = new URL("./worker.ts", import.meta.url).pathname;
+
+/** A worker on `queue` whose killed jobs move on after 2 s. */
 function spawnWorker(url: string, queue: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./worker.ts", import.meta.url).pathname,
-      "--redis",
-      url,
-      "--queue-name",
-      queue,
-      "--concurrency",
-      "1",
-      "--lock-ms",
-      "2000",
-      "--stalled-ms",
-      "1000",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines: string[] = [];
-  let onLine = (_l: string) => {};
-  const started = new Promise<void>((r) => {
-    onLine = (l) => l.includes(" started ") && r();
-  });
-  const ready = new Promise<void>((r) => {
-    const prev = onLine;
-    onLine = (l) => {
-      prev(l);
-      if (l.includes("job thread(s) on")) r();
-    };
-  });
-  (async () => {
-    let rest = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      const parts = rest.split("\n");
-      rest = parts.pop()!;
-      for (const l of parts) {
-        lines.push(l);
-        onLine(l);
-      }
-    }
-  })();
-  child.stderr.pipeTo(new WritableStream()).catch(() => {});
-  return {
-    child,
-    lines,
-    started,
-    ready,
-    async kill(signal: Deno.Signal = "SIGKILL") {
-      try {
-        child.kill(signal);
-      } catch { /* already gone */ }
-      await child.status;
-    },
-  };
+  const w = spawnWorkerProcess(WORKER, url, { queue });
+  return { ...w, kill: (signal: Deno.Signal = "SIGKILL") => w.stop(signal) };
 }
 
 const data = await loadPneumoniaMNIST();
@@ -136,7 +84,7 @@ Deno.test({
         retried.length >= 1,
         `no job was retried: ${JSON.stringify(got.jobs.map((j) => j.attempts))}`,
       );
-      const pidA = String(a.child.pid);
+      const pidA = String(a.pid);
       for (const j of got.jobs) {
         assert.ok(!j.worker.includes(`:${pidA}/`), `${j.key} finished on the killed worker`);
       }

@@ -14,6 +14,7 @@ import { suites as nn } from "./nn.ts";
 import { suites as envelope } from "./envelope.ts";
 import { suites as he } from "./he.ts";
 import { suites as service } from "./service.ts";
+import { suites as jobs } from "./jobs.ts";
 
 export type * from "./types.ts";
 
@@ -26,7 +27,7 @@ export type * from "./types.ts";
  * ```
  */
 export function allSuites(): BenchSuite[] {
-  return [...nn, ...envelope, ...he, ...service];
+  return [...nn, ...envelope, ...he, ...service, ...jobs];
 }
 
 function fmt(x: number | undefined): string {

@@ -5,6 +5,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { MedCryptError } from "../core/errors.ts";
 import { jobCacheDir, runSealed } from "./execute.ts";
 import type { JobHandler } from "./types.ts";
 import type { ThreadReply, ThreadRequest } from "./threads.ts";
@@ -22,7 +23,7 @@ self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
     try {
       const mod = await import(m.module);
       if (!Array.isArray(mod.handlers)) {
-        throw new Error(`${m.module} exports no \`handlers\` array`);
+        throw new MedCryptError("job-thread", `${m.module} exports no \`handlers\` array`);
       }
       handlers = mod.handlers;
       cacheRoot = m.cacheRoot;

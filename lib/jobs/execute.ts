@@ -20,6 +20,22 @@ import { MedCryptError } from "../core/errors.ts";
 import { canonicalJson, sha256Hex } from "./key.ts";
 import type { JobContext, JobHandler, SealedResult } from "./types.ts";
 
+/**
+ * The job every worker knows: answers with its name at once (a health check, and the measure
+ * of a queue's own overhead).
+ *
+ * @example
+ * ```ts
+ * import { PING_JOB } from "./execute.ts";
+ * const ctx = { progress() {}, signal: new AbortController().signal, worker: "w" };
+ * console.log(await PING_JOB.run({}, ctx)); // { worker: "w" }
+ * ```
+ */
+export const PING_JOB: JobHandler<unknown, { worker: string }> = {
+  kind: "ping",
+  run: (_p, ctx) => Promise.resolve({ worker: ctx.worker }),
+};
+
 /** A job as it travels to a worker. */
 export interface JobMessage {
   /** Its content key. */
@@ -89,7 +105,9 @@ export async function runSealed(
   job: JobMessage,
   ctx: Partial<JobContext> = {},
 ): Promise<SealedResult> {
-  const handler = handlers.find((h) => h.kind === job.kind);
+  const handler = job.kind === PING_JOB.kind
+    ? PING_JOB as JobHandler<never, unknown>
+    : handlers.find((h) => h.kind === job.kind);
   if (!handler) {
     throw new MedCryptError(
       "unknown-job-kind",

@@ -94,7 +94,7 @@ Deno.test("thread runner: jobs spread over threads, cancellation and a dead thre
   const runner = threadRunner(MODULE, { threads: 2 });
   try {
     const outs = await Promise.all(
-      ["a", "b"].map((tag) => runner.submit<Waited>("wait", { ms: 300, tag })),
+      ["a", "b"].map((tag) => runner.submit<Waited>("wait", { ms: 3000, tag })),
     );
     // the two jobs ran at the same time, on two threads
     const [a, b] = outs.map((o) => o.result);

@@ -23,3 +23,4 @@ export * from "./threads.ts";
 export * from "./redis.ts";
 export * from "./select.ts";
 export * from "./redis_server.ts";
+export * from "./worker_process.ts";

@@ -290,8 +290,8 @@ export interface RedisWorker {
  * @example
  * ```ts ignore
  * import { startRedisWorker } from "./redis.ts";
- * import { JOBS_MODULE } from "../experiments/jobs.ts";
- * const w = await startRedisWorker("redis://127.0.0.1:6379", JOBS_MODULE, { concurrency: 2 });
+ * const handlers = new URL("./my_handlers.ts", import.meta.url).href; // exports `handlers`
+ * const w = await startRedisWorker("redis://127.0.0.1:6379", handlers, { concurrency: 2 });
  * console.log(w.concurrency); // 2
  * await w.close();
  * ```

@@ -6,8 +6,8 @@
  * @example
  * ```ts ignore
  * import { threadRunner } from "./threads.ts";
- * import { JOBS_MODULE } from "../experiments/jobs.ts";
- * const runner = threadRunner(JOBS_MODULE, { threads: 2 });
+ * const handlers = new URL("./my_handlers.ts", import.meta.url).href; // exports `handlers`
+ * const runner = threadRunner(handlers, { threads: 2 });
  * const outs = await Promise.all([1, 2].map((seed) => runner.submit("audit-model", { seed })));
  * console.log(outs.map((o) => o.worker)); // e.g. [ "host:1234/thread-1", "host:1234/thread-2" ]
  * await runner.close();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MedCryptError } from "../../core/errors.ts";
 import type { JobHandler } from "../types.ts";
 
 const square: JobHandler<{ x: number }, number> = {
@@ -46,7 +47,7 @@ const crash: JobHandler<Record<string, never>, never> = {
   run: () =>
     new Promise(() => {
       setTimeout(() => {
-        throw new Error("the thread died");
+        throw new MedCryptError("test-crash", "the thread died");
       }, 0);
     }),
 };
