@@ -203,7 +203,7 @@ Deno.test({
 
 Deno.test({
   name: "worker command: usage errors name the problem",
-  async fn() {
+  fn() {
     const run = (args: string[]) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", new URL("./worker.ts", import.meta.url).pathname, ...args],

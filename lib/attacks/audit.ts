@@ -25,7 +25,6 @@ import { memberMask } from "../datasets/splits.ts";
 import type { LabeledSet } from "../datasets/medmnist.ts";
 import type { JobOutcome } from "../jobs/mod.ts";
 import { initBackend } from "../nn/backend.ts";
-import { predictProbs } from "../nn/train.ts";
 import {
   type AuditModel,
   auditModel,
@@ -170,7 +169,7 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
   // On a job runner every model is submitted at once (the runner decides how many run together);
   // here, one after another. Either way they are consumed in order, target first.
   const start = (which: "target" | number) =>
-    auditModel(options, which).then((m) => {
+    auditModel(options, which, [pool, population]).then((m) => {
       bar.tick({ model: which === "target" ? "target" : `ref ${which + 1}` });
       return m;
     });
@@ -184,21 +183,23 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
     if (m.job) jobs.push(m.job);
     return m;
   };
-  const { model: target, keep: targetKeep } = await next(0, "target");
+  const { model: target, keep: targetKeep, probs: [rawTarget, rawTargetPop] } = await next(
+    0,
+    "target",
+  );
   const refKeep: Uint8Array[] = [];
   const refProbs: Float32Array[] = [];
   const refPop: Float32Array[] = [];
   for (let r = 0; r < refModels; r++) {
-    const { model: m, keep } = await next(r + 1, r);
+    const { model: m, keep, probs: [onPool, onPop] } = await next(r + 1, r);
     refKeep.push(keep);
-    refProbs.push(release(predictProbs(m, pool)));
-    refPop.push(release(predictProbs(m, population)));
+    refProbs.push(release(onPool));
+    refPop.push(release(onPop));
     m.dispose();
   }
   bar.done();
-  const rawTarget = predictProbs(target, pool);
   const targetProbs = release(rawTarget);
-  const targetPop = release(predictProbs(target, population));
+  const targetPop = release(rawTargetPop);
   const phiT = scaledLogits(targetProbs, labels, classes);
   const phiR = refProbs.map((p) => scaledLogits(p, labels, classes));
   const pyT = confidenceScores(targetProbs, labels, classes);
@@ -264,7 +265,7 @@ export async function runMembershipAudit(options: AuditOptions): Promise<Members
     targetAccuracy: {
       members: accuracyOf(rawTarget, labels, members),
       population: accuracyOf(
-        predictProbs(target, population),
+        rawTargetPop,
         popLabels,
         Int32Array.from({ length: population.n }, (_, i) => i),
       ),

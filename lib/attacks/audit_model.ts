@@ -14,6 +14,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { MedCryptError } from "../core/errors.ts";
 import type { JobHandler, JobOutcome, JobRunner } from "../jobs/mod.ts";
@@ -27,7 +28,7 @@ import {
 } from "../datasets/medmnist.ts";
 import { backendInfo, initBackend } from "../nn/backend.ts";
 import { type Arch, buildModel, type ModelOptions } from "../nn/models.ts";
-import { setFingerprint, train, type TrainOptions } from "../nn/train.ts";
+import { predictProbs, setFingerprint, train, type TrainOptions } from "../nn/train.ts";
 import { type EncodedWeights, encodeWeights, setEncodedWeights } from "../nn/train_io.ts";
 
 /** Options of {@linkcode runMembershipAudit}. */
@@ -113,6 +114,8 @@ export interface AuditModel {
   model: tf.LayersModel;
   /** The job that trained it, when the audit ran on a job runner. */
   job?: JobOutcome<AuditModelResult>;
+  /** Its output probabilities (`n × classes`) on each set asked for, in order. */
+  probs: Float32Array[];
 }
 
 /**
@@ -122,8 +125,8 @@ export interface AuditModel {
  *
  * @param options the audit's options (with `jobs`, the model trains as a job there)
  * @param which `"target"` or a reference model's index
- * @param onProgress training progress in [0, 1] (job runners only)
- * @returns its keep mask and model
+ * @param predictOn sets to compute its output probabilities on (on the worker, with jobs)
+ * @returns its keep mask, model and those probabilities
  * @example
  * ```ts ignore
  * import { auditModel } from "./audit.ts";
@@ -138,7 +141,7 @@ export interface AuditModel {
 export async function auditModel(
   options: AuditOptions,
   which: "target" | number,
-  onProgress?: (fraction: number) => void,
+  predictOn: readonly LabeledSet[] = [],
 ): Promise<AuditModel> {
   const plan = modelPlan(options, which);
   if (!options.jobs) {
@@ -150,17 +153,36 @@ export async function auditModel(
       cacheDir: options.cacheDir,
       name: plan.name,
     });
-    return { keep: plan.keep, model };
+    return { keep: plan.keep, model, probs: predictOn.map((s) => predictProbs(model, s)) };
   }
-  const out = await options.jobs.submit<AuditModelResult>(
-    AUDIT_MODEL_JOB,
-    auditModelPayload(options, plan),
-    { cache: options.cacheDir, onProgress },
-  );
+  // The worker also computes the outputs the audit needs: predictions run in parallel too.
+  const payload = {
+    ...auditModelPayload(options, plan),
+    ...(predictOn.length ? { predict: predictOn.map((s) => nameSet(s, "prediction set")) } : {}),
+  };
+  const out = await options.jobs.submit<AuditModelResult>(AUDIT_MODEL_JOB, payload, {
+    cache: options.cacheDir,
+  });
   await initBackend();
   const model = buildModel(options.arch, { ...options.modelOptions, seed: plan.seed });
   setEncodedWeights(model, out.result.weights);
-  return { keep: plan.keep, model, job: out };
+  const probs = (out.result.probs ?? []).map(decodeFloats);
+  if (probs.length !== predictOn.length) {
+    throw new MedCryptError(
+      "result-mismatch",
+      `job ${out.key} returned ${probs.length} prediction sets, not ${predictOn.length}`,
+    );
+  }
+  return { keep: plan.keep, model, job: out, probs };
+}
+
+function encodeFloats(x: Float32Array): string {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString("base64");
+}
+
+function decodeFloats(b64: string): Float32Array {
+  const bytes = new Uint8Array(Buffer.from(b64, "base64"));
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
 interface ModelPlan {
@@ -243,6 +265,8 @@ export interface AuditModelPayload {
   pKeep: number;
   /** Its checkpoint name under the cache (`mia/<name>`). */
   name: string;
+  /** Sets to compute its output probabilities on (returned in `probs`). */
+  predict?: NamedSet[];
 }
 
 /** What an audit-model job returns. */
@@ -253,8 +277,10 @@ export interface AuditModelResult {
   backend: string;
   /** Threads of that backend. */
   threads: number;
-  /** Seconds of training (0 when loaded from the worker's checkpoint). */
+  /** Seconds of training and prediction. */
   seconds: number;
+  /** Float32 probabilities on each `predict` set (base64, little-endian). */
+  probs?: string[];
 }
 
 function auditModelPayload(options: AuditOptions, plan: ModelPlan): AuditModelPayload {
@@ -301,6 +327,10 @@ export const auditModelJob: JobHandler<AuditModelPayload, AuditModelResult> = {
       name: p.name,
     });
     const weights = encodeWeights(model);
+    const probs: string[] = [];
+    for (const named of p.predict ?? []) {
+      probs.push(encodeFloats(predictProbs(model, await loadNamedSet(named))));
+    }
     model.dispose();
     const info = backendInfo();
     return {
@@ -308,6 +338,7 @@ export const auditModelJob: JobHandler<AuditModelPayload, AuditModelResult> = {
       backend: backend === "wasm" ? `wasm${info.simd ? "+simd" : ""}` : backend,
       threads: info.threads,
       seconds: (performance.now() - t0) / 1000,
+      ...(p.predict ? { probs } : {}),
     };
   },
 };
