@@ -6,11 +6,12 @@
  * @example
  * ```ts
  * import { handlers, JOBS_MODULE } from "./jobs.ts";
- * console.log(handlers.map((h) => h.kind), JOBS_MODULE.endsWith("/jobs.ts")); // [ "audit-model" ] true
+ * console.log(handlers.map((h) => h.kind), JOBS_MODULE.endsWith("/jobs.ts")); // [ "audit-model", "zoo-model" ] true
  * ```
  * @module
  */
 import { auditModelJob } from "../attacks/audit_model.ts";
+import { zooModelJob } from "../nn/train_zoo.ts";
 import type { JobHandler } from "../jobs/types.ts";
 import { openRunner, queueSpec } from "../jobs/select.ts";
 import type { JobRunner } from "../jobs/types.ts";
@@ -18,6 +19,7 @@ import type { JobRunner } from "../jobs/types.ts";
 /** The handlers, by kind. */
 export const handlers: readonly JobHandler<never, unknown>[] = [
   auditModelJob as JobHandler<never, unknown>,
+  zooModelJob as JobHandler<never, unknown>,
 ];
 
 /** URL of this module (job threads import it to find {@linkcode handlers}). */

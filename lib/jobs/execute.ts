@@ -142,7 +142,8 @@ export async function runSealed(
     commit: job.commit,
     worker,
     runMs: performance.now() - t0,
-    result,
+    // as it would come back from Redis, so every runner hands back the same value
+    result: result === undefined ? null : JSON.parse(JSON.stringify(result)),
   };
 }
 

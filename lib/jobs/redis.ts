@@ -146,6 +146,9 @@ export async function redisRunner(
   await reachable(queue, url);
   const events = new QueueEvents(name, { connection });
   await events.waitUntilReady();
+  // one listener per job being awaited: an audit awaits all of its models at once
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   const listeners = new Map<string, (fraction: number, note?: string) => void>();
   events.on("progress", ({ jobId, data }) => {
     const p = data as { fraction?: number; note?: string };

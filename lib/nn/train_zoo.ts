@@ -20,7 +20,16 @@ import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
 import { initBackend } from "./backend.ts";
 import { chooseThreshold, evaluate, type Evaluation, labelsOf } from "./eval.ts";
 import { type Arch, buildModel, type ModelOptions } from "./models.ts";
-import { type AugmentOptions, train, type TrainOptions, type TrainResult } from "./train.ts";
+import {
+  type AugmentOptions,
+  setFingerprint,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./train.ts";
+import { type EncodedWeights, encodeWeights, setEncodedWeights } from "./train_io.ts";
+import { MedCryptError } from "../core/errors.ts";
+import type { JobHandler, JobRunner } from "../jobs/types.ts";
 
 /** The three paper-A architectures. */
 export const ZOO_ARCHS: readonly Arch[] = ["resnet", "densenet", "vit"];
@@ -105,7 +114,7 @@ export interface ZooModel {
  * Trains (or resumes, or loads) one zoo model and evaluates it on the test split.
  *
  * @param arch the architecture
- * @param ctx scale, seed and cache folder
+ * @param ctx scale, seed and cache folder; with `jobs`, the training runs as a job there
  * @returns the {@linkcode ZooModel}
  * @example
  * ```ts ignore
@@ -117,19 +126,31 @@ export interface ZooModel {
  */
 export async function trainZooModel(
   arch: Arch,
-  ctx: { scale: ZooScale; seed: number; cacheDir: string; quiet?: boolean },
+  ctx: { scale: ZooScale; seed: number; cacheDir: string; quiet?: boolean; jobs?: JobRunner },
 ): Promise<ZooModel> {
   await initBackend();
-  const { train: tr, val, test } = await loadPneumoniaMNIST();
   const cfg = zooConfig(arch, ctx.scale, ctx.seed);
-  const model = buildModel(arch, cfg.model);
   const checkpointDir = join(ctx.cacheDir, "models", `${arch}-${ctx.scale}-s${ctx.seed}`);
-  const result = await train(model, tr, {
-    ...cfg.train,
-    validation: val,
-    checkpointDir,
-    quiet: ctx.quiet,
-  });
+  const model = buildModel(arch, cfg.model);
+  let result: TrainResult;
+  if (ctx.jobs) {
+    const { train: tr } = await loadPneumoniaMNIST();
+    const out = await ctx.jobs.submit<ZooModelResult>(
+      ZOO_MODEL_JOB,
+      {
+        arch,
+        scale: ctx.scale,
+        seed: ctx.seed,
+        data: setFingerprint(tr),
+      } satisfies ZooModelPayload,
+      { cache: checkpointDir },
+    );
+    setEncodedWeights(model, out.result.weights);
+    result = out.result.result;
+  } else {
+    result = await fitZooModel(model, arch, cfg, checkpointDir, ctx.quiet);
+  }
+  const { val, test } = await loadPneumoniaMNIST();
   const onVal = evaluate(model, val);
   const threshold = chooseThreshold(onVal.probs, labelsOf(val));
   return {
@@ -143,3 +164,82 @@ export async function trainZooModel(
     checkpointDir,
   };
 }
+
+async function fitZooModel(
+  model: tf.LayersModel,
+  arch: Arch,
+  cfg: ReturnType<typeof zooConfig>,
+  checkpointDir: string | undefined,
+  quiet?: boolean,
+  onEpoch?: TrainOptions["onEpoch"],
+): Promise<TrainResult> {
+  const { train: tr, val } = await loadPneumoniaMNIST();
+  return await train(model, tr, {
+    ...cfg.train,
+    validation: val,
+    checkpointDir,
+    quiet,
+    ...(onEpoch ? { onEpoch } : {}),
+  });
+}
+
+/** The job kind that trains one zoo classifier. */
+export const ZOO_MODEL_JOB = "zoo-model";
+
+/** A zoo classifier as a job: architecture, scale and seed; the embedded data's fingerprint. */
+export interface ZooModelPayload {
+  /** Architecture. */
+  arch: Arch;
+  /** Scale of the recipe. */
+  scale: ZooScale;
+  /** Seed of weights and shuffles. */
+  seed: number;
+  /** Fingerprint of the embedded PneumoniaMNIST train split (checked on the worker). */
+  data: string;
+}
+
+/** What a zoo-model job returns. */
+export interface ZooModelResult {
+  /** The trained weights (best validation loss). */
+  weights: EncodedWeights;
+  /** Its training log. */
+  result: TrainResult;
+}
+
+/**
+ * The handler of {@linkcode ZOO_MODEL_JOB}: trains (or resumes from the job's checkpoint folder)
+ * and returns the weights and the training log.
+ *
+ * @example
+ * ```ts
+ * import { zooModelJob } from "./train_zoo.ts";
+ * console.log(zooModelJob.kind); // zoo-model
+ * ```
+ */
+export const zooModelJob: JobHandler<ZooModelPayload, ZooModelResult> = {
+  kind: ZOO_MODEL_JOB,
+  async run(p, ctx) {
+    await initBackend();
+    const { train: tr } = await loadPneumoniaMNIST();
+    if (setFingerprint(tr) !== p.data) {
+      throw new MedCryptError(
+        "data-mismatch",
+        `the embedded PneumoniaMNIST here (fingerprint ${setFingerprint(tr)}) is not the ` +
+          `submitter's (${p.data})`,
+      );
+    }
+    const cfg = zooConfig(p.arch, p.scale, p.seed);
+    const model = buildModel(p.arch, cfg.model);
+    const result = await fitZooModel(
+      model,
+      p.arch,
+      cfg,
+      ctx.cacheDir,
+      true,
+      (log, epochs) => ctx.progress(log.epoch / epochs),
+    );
+    const weights = encodeWeights(model);
+    model.dispose();
+    return { weights, result };
+  },
+};

@@ -97,12 +97,18 @@ interface Trained {
 async function trainAll(ctx: ExperimentContext, archs: readonly Arch[]): Promise<Trained> {
   const { val, test } = await loadPneumoniaMNIST();
   const out: Trained = { rows: [], evals: [], valP: [], testP: [] };
-  for (const arch of archs) {
-    const z = await trainZooModel(arch, {
+  const zoo = (arch: Arch) =>
+    trainZooModel(arch, {
       scale: ctx.scale,
       seed: ctx.seed,
       cacheDir: ctx.cacheDir,
+      jobs: ctx.jobs,
     });
+  // on a job runner every classifier is submitted at once and they train side by side
+  const trained = ctx.jobs ? archs.map(zoo) : undefined;
+  trained?.forEach((p) => p.catch(() => {})); // awaited in order below
+  for (const [i, arch] of archs.entries()) {
+    const z = await (trained ? trained[i] : zoo(arch));
     const e = z.evaluation;
     out.rows.push(modelRow(arch, e, {
       seed: ctx.seed,
