@@ -148,7 +148,7 @@ export async function trainZooModel(
     setEncodedWeights(model, out.result.weights);
     result = out.result.result;
   } else {
-    result = await fitZooModel(model, arch, cfg, checkpointDir, ctx.quiet);
+    result = await fitZooModel(model, cfg, checkpointDir, ctx.quiet);
   }
   const { val, test } = await loadPneumoniaMNIST();
   const onVal = evaluate(model, val);
@@ -167,7 +167,6 @@ export async function trainZooModel(
 
 async function fitZooModel(
   model: tf.LayersModel,
-  arch: Arch,
   cfg: ReturnType<typeof zooConfig>,
   checkpointDir: string | undefined,
   quiet?: boolean,
@@ -232,7 +231,6 @@ export const zooModelJob: JobHandler<ZooModelPayload, ZooModelResult> = {
     const model = buildModel(p.arch, cfg.model);
     const result = await fitZooModel(
       model,
-      p.arch,
       cfg,
       ctx.cacheDir,
       true,
