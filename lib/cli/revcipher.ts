@@ -2,7 +2,7 @@
  * `deno task medcrypt revcipher …`: train the learned cipher, encrypt and decrypt images with it.
  *
  * ```
- * revcipher encrypt --key KEY [--exact] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
+ * revcipher encrypt --key KEY [--exact [--robust]] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
  * revcipher decrypt (--key KEY | --key-qr FILE) [--in CIPHER.png] [--qr DIR] --out IMAGE [--model DIR]
  * revcipher train --out MODEL_DIR [--size 64] [--pretrain-steps N] [--steps N] [--exact-steps N]
  *                 [--batch 8] [--train-count 512] [--seed 1] [--lr 1e-4] [--checkpoint DIR]
@@ -30,9 +30,10 @@ import {
 } from "../ciphers/revcipher/model.ts";
 import { packQr, revDecrypt, revEncrypt, unpackQr } from "../ciphers/revcipher/cipher.ts";
 import { decodeKeyQr, keyQrPng, readQrSet, writeQrSet } from "../ciphers/revcipher/qr.ts";
+import { protectCipher, ROBUST_PARITY } from "../ciphers/revcipher/robust.ts";
 
 const USAGE =
-  `revcipher encrypt --key KEY [--exact] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
+  `revcipher encrypt --key KEY [--exact [--robust]] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
        revcipher decrypt (--key KEY | --key-qr FILE) [--in CIPHER.png] [--qr DIR] --out IMAGE [--model DIR]
        revcipher train --out MODEL_DIR [--size 64] [--pretrain-steps 300] [--steps 300] [--exact-steps 150]
                        [--batch 8] [--train-count 512] [--seed 1] [--lr 1e-4] [--checkpoint DIR] [--init MODEL_DIR]`;
@@ -80,6 +81,7 @@ async function encrypt(args: string[]): Promise<number> {
   const v = parse(args, {
     key: { type: "string" },
     exact: { type: "boolean" },
+    robust: { type: "boolean" },
     in: { type: "string" },
     out: { type: "string" },
     qr: { type: "string" },
@@ -92,6 +94,10 @@ async function encrypt(args: string[]): Promise<number> {
   if (!input) usage("encrypt needs --in IMAGE");
   if (!out) usage("encrypt needs --out CIPHER.png");
   if (!/\.png$/i.test(out)) usage(`the cipher image must be a .png file (got '${out}')`);
+  if (v.robust && !v.exact) {
+    usage("--robust needs --exact (the erasure code makes sense for an exact cipher)");
+  }
+  if (v.robust && v.embed) usage("--robust writes the cipher as a PNG: leave out --embed");
   const qrDir = str(v, "qr") ?? defaultQrDir(out);
   assertNotInput(out, [input]);
   if (resolve(qrDir) === resolve(input)) usage("--qr must not be the input");
@@ -99,16 +105,22 @@ async function encrypt(args: string[]): Promise<number> {
   const m = await model(str(v, "model"));
   const { cipher, header } = await revEncrypt(img, key, v.exact ? "exact" : "paper", m);
   const blob = packQr(header, v.embed ? cipher : undefined);
+  const written = v.robust ? protectCipher(cipher) : cipher;
   const qrs = await writeQrSet(qrDir, blob);
-  await writeImage(out, cipher, [input]);
+  await writeImage(out, written, [input]);
   const keyQr = str(v, "key-qr");
   if (keyQr) {
     assertNotInput(keyQr, [input, out]);
     await writeFileAtomic(keyQr, keyQrPng(key));
   }
   console.log(
-    `${out}: ${header.variant} cipher ${cipher.width}×${cipher.height}, ${cipher.bitDepth}-bit; ` +
-      `header in ${qrs.length} QR code(s) in ${qrDir}${v.embed ? " (cipher embedded)" : ""}`,
+    `${out}: ${header.variant} cipher ${cipher.width}×${cipher.height}, ${cipher.bitDepth}-bit${
+      v.robust
+        ? ` with its erasure code (${written.width}×${written.height}, ${
+          (100 * (written.height / cipher.height - 1)).toFixed(1)
+        } % larger; up to ${ROBUST_PARITY / 2} wrong bytes per 255 corrected)`
+        : ""
+    }; header in ${qrs.length} QR code(s) in ${qrDir}${v.embed ? " (cipher embedded)" : ""}`,
   );
   return 0;
 }

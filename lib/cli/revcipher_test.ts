@@ -157,3 +157,101 @@ Deno.test("CLI: wrong key, missing QR, wrong-size cipher give one-line errors, n
   assert.equal(dec.code, 0, dec.err);
   assert.deepEqual((await readImage(out3)).data, (await readImage(src)).data);
 });
+
+/** Zeroes the centre block of `fraction` of the area of a PNG image, in place on disk. */
+async function cropCentre(path: string, fraction: number): Promise<void> {
+  const img = await readImage(path);
+  const data = img.data.slice();
+  const bw = Math.round(img.width * Math.sqrt(fraction)),
+    bh = Math.round(img.height * Math.sqrt(fraction));
+  const x0 = Math.floor((img.width - bw) / 2), y0 = Math.floor((img.height - bh) / 2);
+  for (let y = y0; y < y0 + bh; y++) data.fill(0, y * img.width + x0, y * img.width + x0 + bw);
+  await Deno.remove(path);
+  await writeImage(path, medImage(data, img.width, img.height, { bitDepth: img.bitDepth }));
+}
+
+Deno.test("exact + robust: a 1/16-cropped 16-bit CT cipher decrypts bit for bit; too much damage is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const ct = (await loadClinicalSamples()).find((s) => s.path.includes("ct-abdomen-1"))!;
+  assert.ok(ct.image.bitDepth > 8, "the CT sample is more than 8 bits");
+  const c = join(dir, "ct.png"), out = join(dir, "ct.npy"), plain = join(dir, "plain.png");
+  const enc = await quietCli([
+    "revcipher",
+    "encrypt",
+    "--key",
+    "k3y",
+    "--exact",
+    "--robust",
+    "--in",
+    ct.path,
+    "--out",
+    c,
+  ]);
+  assert.equal(enc.code, 0, enc.err);
+  const robust = await readImage(c);
+  assert.equal(robust.bitDepth, 16);
+  assert.ok(robust.height > ct.image.height, "the erasure code adds rows");
+  await cropCentre(c, 1 / 16);
+  const dec = await quietCli(["revcipher", "decrypt", "--key", "k3y", "--in", c, "--out", out]);
+  assert.equal(dec.code, 0, dec.err);
+  const back = await readImage(out);
+  assert.equal(back.bitDepth, ct.image.bitDepth);
+  assert.ok(back.data.every((v, i) => v === ct.image.data[i]), "not bit-exact after a 1/16 crop");
+  // without the erasure code, the same crop is refused (the digest no longer matches)
+  assert.equal(
+    (await quietCli([
+      "revcipher",
+      "encrypt",
+      "--key",
+      "k3y",
+      "--exact",
+      "--in",
+      ct.path,
+      "--out",
+      plain,
+    ])).code,
+    0,
+  );
+  await cropCentre(plain, 1 / 16);
+  const refused = await quietCli([
+    "revcipher",
+    "decrypt",
+    "--key",
+    "k3y",
+    "--in",
+    plain,
+    "--out",
+    join(dir, "x.npy"),
+  ]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.err, /digest|altered/);
+  // a quarter cropped is beyond the code: a clear error, no output
+  await cropCentre(c, 1 / 4);
+  const gone = await quietCli([
+    "revcipher",
+    "decrypt",
+    "--key",
+    "k3y",
+    "--in",
+    c,
+    "--out",
+    join(dir, "y.npy"),
+  ]);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.err, /damaged beyond what its erasure code corrects: \d+ of \d+ codewords/);
+  await assert.rejects(Deno.stat(join(dir, "y.npy")));
+  // --robust is for the exact variant only
+  const misuse = await quietCli([
+    "revcipher",
+    "encrypt",
+    "--key",
+    "k",
+    "--robust",
+    "--in",
+    ct.path,
+    "--out",
+    join(dir, "z.png"),
+  ]);
+  assert.notEqual(misuse.code, 0);
+  assert.match(misuse.err, /--robust needs --exact/);
+});

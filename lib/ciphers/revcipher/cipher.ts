@@ -20,6 +20,7 @@ import { decodePng, encodePng } from "../../image/png.ts";
 import type { CipherDecryptOptions, CipherResult, ImageCipher } from "../types.ts";
 import { loadDefaultModel, type RevCipherModel } from "./model.ts";
 import { decryptExact, encryptExact } from "./exact.ts";
+import { isRobustSize, recoverCipher, ROBUST_PARITY } from "./robust.ts";
 import { decryptPaper, encryptPaper } from "./paper.ts";
 import { decodeHeader, encodeHeader, type RevHeader } from "./header.ts";
 import { type UserKey } from "../types.ts";
@@ -54,7 +55,8 @@ export async function revEncrypt(
 }
 
 /**
- * Decrypts with the variant named in the header.
+ * Decrypts with the variant named in the header. An exact cipher with its erasure code
+ * (`robust.ts`, recognised by its height) is corrected first.
  *
  * @param cipher cipher image
  * @param header header
@@ -78,9 +80,27 @@ export async function revDecrypt(
   options: CipherDecryptOptions = {},
 ): Promise<MedImage> {
   const m = model ?? await loadDefaultModel();
-  return header.variant === "exact"
-    ? await decryptExact(cipher, header, key, m, options)
-    : await decryptPaper(cipher, header, key, m, options);
+  if (header.variant !== "exact") return await decryptPaper(cipher, header, key, m, options);
+  const { cipherWidth: w, cipherHeight: h, cipherBits: bits } = header;
+  if (cipher.width !== w || cipher.height === h || !isRobustSize(cipher, w, h, bits)) {
+    return await decryptExact(cipher, header, key, m, options);
+  }
+  // a robust cipher: correct its codewords, then decrypt and verify as usual
+  const r = recoverCipher(cipher, w, h, bits);
+  try {
+    return await decryptExact(r.cipher, header, key, m, options);
+  } catch (e) {
+    if (r.failed && e instanceof MedCryptError && e.code === "integrity") {
+      throw new MedCryptError(
+        "too-damaged",
+        `the robust cipher is damaged beyond what its erasure code corrects: ${r.failed} of ` +
+          `${r.codewords} codewords had more than ${ROBUST_PARITY / 2} wrong bytes ` +
+          `(${r.corrected} bytes were corrected); nothing was decrypted`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
 }
 
 /**

@@ -22,6 +22,7 @@
 export * from "./model.ts";
 export * from "./header.ts";
 export * from "./exact.ts";
+export * from "./robust.ts";
 export * from "./paper.ts";
 export * from "./cipher.ts";
 export * from "./qr.ts";
