@@ -36,7 +36,8 @@ const USAGE =
   `revcipher encrypt --key KEY [--exact [--robust]] --in IMAGE --out CIPHER.png [--qr DIR] [--embed] [--key-qr FILE] [--model DIR]
        revcipher decrypt (--key KEY | --key-qr FILE) [--in CIPHER.png] [--qr DIR] --out IMAGE [--model DIR]
        revcipher train --out MODEL_DIR [--size 64] [--pretrain-steps 300] [--steps 300] [--exact-steps 150]
-                       [--batch 8] [--train-count 512] [--seed 1] [--lr 1e-4] [--checkpoint DIR] [--init MODEL_DIR]`;
+                       [--batch 8] [--train-count 512] [--seed 1] [--lr 1e-4] [--checkpoint DIR] [--init MODEL_DIR]
+                      [--sources mixed|clinical]`;
 
 function usage(detail: string): never {
   throw new MedCryptError("usage", `${detail}\nusage: ${USAGE}`);
@@ -187,6 +188,7 @@ async function train(args: string[]): Promise<number> {
     lr: { type: "string" },
     checkpoint: { type: "string" },
     init: { type: "string" },
+    sources: { type: "string" },
   });
   const out = str(v, "out");
   if (!out) usage("train needs --out MODEL_DIR");
@@ -202,11 +204,16 @@ async function train(args: string[]): Promise<number> {
   );
   const backend = await initBackend();
   const seed = int(v, "seed", 1);
+  const sources = str(v, "sources") ?? "mixed";
+  if (sources !== "mixed" && sources !== "clinical") {
+    usage(`--sources must be mixed or clinical, got '${sources}'`);
+  }
   const data = await cipherImages({
     size,
     trainCount: int(v, "train-count", 512),
     heldOutCount: 0,
     seed,
+    sources,
   });
   const init = str(v, "init");
   const start = init

@@ -31,6 +31,13 @@ export interface CipherImagesOptions {
   heldOutCount: number;
   /** Seed of the choice of images and crops. */
   seed: number;
+  /**
+   * Where training images come from: `"mixed"` (default: half PneumoniaMNIST upsampled, half
+   * clinical crops) or `"clinical"` (random crops and resizes of the clinical scans only, at their
+   * native bit depth: what a 256×256 model trains on, since a 28×28 image upsampled that far is
+   * a blur).
+   */
+  sources?: "mixed" | "clinical";
 }
 
 /** Training pool and held-out images. */
@@ -81,7 +88,7 @@ export async function cipherImages(options: CipherImagesOptions): Promise<Cipher
   const pmOf = (set: typeof pm.train, i: number) =>
     medImage(set.images.slice(i * 28 * 28, (i + 1) * 28 * 28), 28, 28);
   for (let k = 0; k < trainCount; k++) {
-    const img = k % 2 === 0
+    const img = k % 2 === 0 && options.sources !== "clinical"
       ? resize(pmOf(pm.train, rng.int(pm.train.n)), size, size, "bilinear")
       : square(trainClinical[rng.int(trainClinical.length)].image, size, rng);
     images.set(toFloat32(img), k * size * size);
