@@ -22,7 +22,8 @@ import type {
   NamedTable,
 } from "../../report/types.ts";
 import { mean } from "../../stats/summary.ts";
-import { cipherImages } from "../../ciphers/revcipher/mod.ts";
+import { cipherImages, HELD_OUT_CLINICAL } from "../../ciphers/revcipher/mod.ts";
+import { loadClinicalSamples } from "../../datasets/clinical.ts";
 import { experimentModel } from "./model.ts";
 import { evaluateVariant, summarise } from "./evaluate.ts";
 import { backendRoundingTable } from "./rounding.ts";
@@ -70,16 +71,24 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
   const { heldOut } = await cipherImages({
     size,
     trainCount: 1,
-    heldOutCount: full ? 12 : 4,
+    heldOutCount: 4,
     seed: ctx.seed + 1,
   });
+  if (full) {
+    // the held-out CT at its native 512×512 as well (the model never saw any crop of it)
+    const ct = (await loadClinicalSamples()).find((c) => c.name === HELD_OUT_CLINICAL[0])!;
+    heldOut.push({
+      name: `${ct.name} (native ${ct.image.width}×${ct.image.height})`,
+      image: ct.image,
+    });
+  }
   const exact = await evaluateVariant(heldOut, "exact", model, ctx.seed);
   const paper = await evaluateVariant(heldOut, "paper", model, ctx.seed);
   const all = exact.concat(paper);
   const [curves, terms] = trainingCurveFigures(history);
   const panels = await panelsFigure(heldOut.slice(0, 1).concat(heldOut.slice(-2, -1)), model);
   const rounding = await backendRoundingTable(model);
-  const damageCases = await damageCurve(heldOut, model, ctx.seed, full ? 5 : 3);
+  const damageCases = await damageCurve(heldOut, model, ctx.seed, full ? 2 : 3);
   const damage = damageSummary(damageCases);
   const overhead = damageCases.get("size overhead", 0) as number;
   const damageRows = damage.objects() as Record<string, number | string>[];

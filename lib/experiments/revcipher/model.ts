@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ExperimentContext } from "../../report/types.ts";
 import {
   cipherImages,
@@ -38,6 +39,11 @@ import {
 export async function shippedHistory(): Promise<TrainHistory> {
   return JSON.parse(await Deno.readTextFile(join(DEFAULT_MODEL_DIR, "history.json")));
 }
+
+/** Where the shipped 256×256 model lives (trained on clinical crops only). */
+export const MODEL_256_DIR: string = fileURLToPath(
+  new URL("../../../data/models/revcipher-256/", import.meta.url),
+);
 
 /** A model with its training history and the image side it works at. */
 export interface ExperimentModel {
@@ -70,13 +76,26 @@ export async function experimentModel(ctx: ExperimentContext): Promise<Experimen
       trainedHere: false,
     };
   }
-  const size = 256, dir = join(ctx.cacheDir, "revcipher-256"), outDir = join(dir, "model-final");
+  const size = 256;
+  // the shipped 256×256 model (its reproduction command is in data/models/revcipher-256/README.md)
+  try {
+    const model = await loadRevCipherModel(MODEL_256_DIR);
+    const history = JSON.parse(await Deno.readTextFile(join(MODEL_256_DIR, "history.json")));
+    return { model, history, size, trainedHere: false };
+  } catch { /* not shipped: train it here, resumably, in the cache */ }
+  const dir = join(ctx.cacheDir, "revcipher-256"), outDir = join(dir, "model-final");
   try {
     const model = await loadRevCipherModel(outDir);
     const history = JSON.parse(await Deno.readTextFile(join(dir, "history.json")));
     return { model, history, size, trainedHere: true };
   } catch {
-    const d = await cipherImages({ size, trainCount: 256, heldOutCount: 0, seed: ctx.seed });
+    const d = await cipherImages({
+      size,
+      trainCount: 256,
+      heldOutCount: 0,
+      seed: ctx.seed,
+      sources: "clinical",
+    });
     const r = await trainRevCipher(await initModel(DEFAULT_CONFIG, ctx.seed), d.pool, {
       pretrainSteps: 300,
       steps: 300,
