@@ -16,3 +16,4 @@
  */
 export * from "./known_plaintext.ts";
 export * from "./chosen_plaintext.ts";
+export * from "./header.ts";

@@ -48,6 +48,7 @@ import {
 import { type PaperBFigures, paperBFigures } from "./figures.ts";
 import { type PaperBTables, paperBTables } from "./tables.ts";
 import { paperBNotes } from "./notes.ts";
+import { headerLeakStudy } from "./header_leaks.ts";
 
 export * from "./options.ts";
 export * from "./images.ts";
@@ -60,6 +61,7 @@ export * from "./plaintext_attacks.ts";
 export * from "./figures.ts";
 export * from "./tables.ts";
 export * from "./notes.ts";
+export * from "./header_leaks.ts";
 
 /** Everything the experiment computed: named tables and figures, and the typed results behind them. */
 export interface PaperBResult extends ExperimentResult<PaperBTables, PaperBFigures> {
@@ -106,9 +108,10 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const chosen = await chosenPlaintextStudy(ciphers, images);
   const kpa = await knownPlaintextStudy(ciphers, opt);
   const attacks = attackSummaries(ciphers, kpa, chosen);
+  const headerLeaks = await headerLeakStudy(images, ctx.seed);
   const figures = await paperBFigures({ opt, images, ciphers, records, robustness, kpa });
   const tables = paperBTables(
-    { records, decryption, attacks, kpa, chosen, robustness: robustness.rows },
+    { records, decryption, attacks, kpa, chosen, robustness: robustness.rows, headerLeaks },
     opt,
   );
   const prov = provenance({

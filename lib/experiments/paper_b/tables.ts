@@ -27,6 +27,7 @@ import {
 } from "./plaintext_attacks.ts";
 import type { RobustnessRow } from "./robustness.ts";
 import { criticalValueTable } from "./critical_values.ts";
+import { type HeaderLeakRow, headerLeakTable } from "./header_leaks.ts";
 
 /** Paper B's tables, one field each (written in field order). */
 export type PaperBTables = {
@@ -46,6 +47,8 @@ export type PaperBTables = {
   robustness: NamedTable;
   /** `critical_values`: the critical values for the run's image size. */
   criticalValues: NamedTable;
+  /** `header_leaks`: what the learned cipher's header reveals (image hash, key check value). */
+  headerLeaks: NamedTable;
 };
 
 /** The typed results the tables are made from. */
@@ -62,6 +65,8 @@ export interface PaperBTableInputs {
   chosen: readonly ChosenRow[];
   /** Robustness rows. */
   robustness: readonly RobustnessRow[];
+  /** What the header reveals. */
+  headerLeaks: readonly HeaderLeakRow[];
 }
 
 /** Columns that do not depend on AES-GCM's IVs: row names, and what decryption and key give. */
@@ -173,6 +178,13 @@ export function paperBTables(
       name: "critical_values",
       table: criticalValueTable(opt.size, 4000, opt.seed),
       caption: `Critical values used for ${opt.size}×${opt.size} images`,
+    },
+    headerLeaks: {
+      name: "header_leaks",
+      table: headerLeakTable(inputs.headerLeaks),
+      caption:
+        "What the learned cipher's header (its QR codes, in the clear) reveals without the key " +
+        "or the network: the unkeyed image hash and the key check value (SPEC.md §4.2–4.4)",
     },
   };
   for (const t of Object.values(tables)) {
