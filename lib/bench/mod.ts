@@ -15,6 +15,7 @@ import { suites as envelope } from "./envelope.ts";
 import { suites as he } from "./he.ts";
 import { suites as service } from "./service.ts";
 import { suites as jobs } from "./jobs.ts";
+import { suites as ciphers } from "./ciphers.ts";
 
 export type * from "./types.ts";
 
@@ -27,7 +28,7 @@ export type * from "./types.ts";
  * ```
  */
 export function allSuites(): BenchSuite[] {
-  return [...nn, ...envelope, ...he, ...service, ...jobs];
+  return [...nn, ...envelope, ...he, ...service, ...jobs, ...ciphers];
 }
 
 function fmt(x: number | undefined): string {
