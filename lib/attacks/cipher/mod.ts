@@ -17,3 +17,4 @@
 export * from "./known_plaintext.ts";
 export * from "./chosen_plaintext.ts";
 export * from "./header.ts";
+export * from "./keystream.ts";

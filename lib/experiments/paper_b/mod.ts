@@ -49,6 +49,7 @@ import { type PaperBFigures, paperBFigures } from "./figures.ts";
 import { type PaperBTables, paperBTables } from "./tables.ts";
 import { paperBNotes } from "./notes.ts";
 import { headerLeakStudy } from "./header_leaks.ts";
+import { keySpaceStudy } from "./key_space.ts";
 
 export * from "./options.ts";
 export * from "./images.ts";
@@ -62,6 +63,7 @@ export * from "./figures.ts";
 export * from "./tables.ts";
 export * from "./notes.ts";
 export * from "./header_leaks.ts";
+export * from "./key_space.ts";
 
 /** Everything the experiment computed: named tables and figures, and the typed results behind them. */
 export interface PaperBResult extends ExperimentResult<PaperBTables, PaperBFigures> {
@@ -109,9 +111,19 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const kpa = await knownPlaintextStudy(ciphers, opt);
   const attacks = attackSummaries(ciphers, kpa, chosen);
   const headerLeaks = await headerLeakStudy(images, ctx.seed);
+  const keySpace = await keySpaceStudy(images[0].image, ctx.seed);
   const figures = await paperBFigures({ opt, images, ciphers, records, robustness, kpa });
   const tables = paperBTables(
-    { records, decryption, attacks, kpa, chosen, robustness: robustness.rows, headerLeaks },
+    {
+      records,
+      decryption,
+      attacks,
+      kpa,
+      chosen,
+      robustness: robustness.rows,
+      headerLeaks,
+      keySpace,
+    },
     opt,
   );
   const prov = provenance({

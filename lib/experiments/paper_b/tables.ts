@@ -28,6 +28,7 @@ import {
 import type { RobustnessRow } from "./robustness.ts";
 import { criticalValueTable } from "./critical_values.ts";
 import { type HeaderLeakRow, headerLeakTable } from "./header_leaks.ts";
+import { type KeySpaceRow, keySpaceTable } from "./key_space.ts";
 
 /** Paper B's tables, one field each (written in field order). */
 export type PaperBTables = {
@@ -49,6 +50,8 @@ export type PaperBTables = {
   criticalValues: NamedTable;
   /** `header_leaks`: what the learned cipher's header reveals (image hash, key check value). */
   headerLeaks: NamedTable;
+  /** `key_space`: which key and map-state bits matter, and a key-stream state recovery. */
+  keySpace: NamedTable;
 };
 
 /** The typed results the tables are made from. */
@@ -67,6 +70,8 @@ export interface PaperBTableInputs {
   robustness: readonly RobustnessRow[];
   /** What the header reveals. */
   headerLeaks: readonly HeaderLeakRow[];
+  /** Key-space measurements. */
+  keySpace: readonly KeySpaceRow[];
 }
 
 /** Columns that do not depend on AES-GCM's IVs: row names, and what decryption and key give. */
@@ -185,6 +190,13 @@ export function paperBTables(
       caption:
         "What the learned cipher's header (its QR codes, in the clear) reveals without the key " +
         "or the network: the unkeyed image hash and the key check value (SPEC.md §4.2–4.4)",
+    },
+    keySpace: {
+      name: "key_space",
+      table: keySpaceTable(inputs.keySpace),
+      caption:
+        "The learned cipher's effective key space, measured: user-key and map-state bits that " +
+        "change the output, and a known-keystream state recovery on three kinds of stream",
     },
   };
   for (const t of Object.values(tables)) {
