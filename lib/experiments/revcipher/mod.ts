@@ -88,7 +88,13 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
   const [curves, terms] = trainingCurveFigures(history);
   const panels = await panelsFigure(heldOut.slice(0, 1).concat(heldOut.slice(-2, -1)), model);
   const rounding = await backendRoundingTable(model);
-  const damageCases = await damageCurve(heldOut, model, ctx.seed, full ? 2 : 3);
+  // the curve at the model's size (the native 512×512 CT is in the security evaluation only)
+  const damageCases = await damageCurve(
+    heldOut.filter((h) => h.image.width === size),
+    model,
+    ctx.seed,
+    full ? 1 : 3,
+  );
   const damage = damageSummary(damageCases);
   const overhead = damageCases.get("size overhead", 0) as number;
   const damageRows = damage.objects() as Record<string, number | string>[];
