@@ -8,7 +8,7 @@
  * ```ts
  * import { paperBTables } from "./tables.ts";
  * import { paperBOptions } from "./options.ts";
- * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [] }, paperBOptions("quick", 1));
+ * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
  * console.log(Object.values(t).map((x) => x.name).slice(0, 2)); // [ "security_compact", "security_long" ]
  * ```
  * @module
@@ -131,7 +131,7 @@ const rowsTable = <R extends object>(rows: readonly R[]): ColumnTable =>
  * ```ts
  * import { paperBTables } from "./tables.ts";
  * import { paperBOptions } from "./options.ts";
- * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [] }, paperBOptions("quick", 1));
+ * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
  * console.log(t.criticalValues.table.numRows()); // 6
  * ```
  */
