@@ -27,7 +27,8 @@ import { loadClinicalSamples } from "../../datasets/clinical.ts";
 import { experimentModel } from "./model.ts";
 import { evaluateVariant, summarise } from "./evaluate.ts";
 import { backendRoundingTable } from "./rounding.ts";
-import { damageCurve, damageFigure, damageSummary } from "./damage.ts";
+import { damageCurve, damageFigure, damageNote, damageSummary } from "./damage.ts";
+import type { MedImage } from "../../image/types.ts";
 import { panelsFigure, trainingCurveFigures } from "./figures.ts";
 
 export * from "./model.ts";
@@ -68,20 +69,7 @@ export type RevcipherResult = ExperimentResult<
 export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherResult> {
   const full = ctx.scale === "full";
   const { model, history, size } = await experimentModel(ctx);
-  const { heldOut } = await cipherImages({
-    size,
-    trainCount: 1,
-    heldOutCount: 4,
-    seed: ctx.seed + 1,
-  });
-  if (full) {
-    // the held-out CT at its native 512×512 as well (the model never saw any crop of it)
-    const ct = (await loadClinicalSamples()).find((c) => c.name === HELD_OUT_CLINICAL[0])!;
-    heldOut.push({
-      name: `${ct.name} (native ${ct.image.width}×${ct.image.height})`,
-      image: ct.image,
-    });
-  }
+  const heldOut = await heldOutImages(size, full, ctx.seed + 1);
   const exact = await evaluateVariant(heldOut, "exact", model, ctx.seed);
   const paper = await evaluateVariant(heldOut, "paper", model, ctx.seed);
   const all = exact.concat(paper);
@@ -97,11 +85,6 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
   );
   const damage = damageSummary(damageCases);
   const overhead = damageCases.get("size overhead", 0) as number;
-  const damageRows = damage.objects() as Record<string, number | string>[];
-  const at = (kind: string, f: number) =>
-    damageRows.find((r) =>
-      r.kind === kind && Math.abs((r["damaged fraction"] as number) - f) < 1e-9
-    ) as Record<string, number> | undefined;
   const colMean = (t: aq.ColumnTable, c: string) =>
     mean((t.array(c) as number[]).filter(Number.isFinite));
   const bitExact = exact.filter(
@@ -172,23 +155,30 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
       `${colMean(exact, "psnr salt-pepper-1%").toFixed(2)} dB and ${
         colMean(exact, "psnr crop-1/16").toFixed(2)
       } dB (it has no redundancy: a damaged cipher fails its hash check).`,
-      `With its erasure code (RS(255, 191) over GF(256), interleaved; ${
-        (100 * (overhead - 1)).toFixed(1)
-      } % larger), the exact variant decrypts bit for bit after a 1/16 crop in ${
-        fmtRate(at("crop", 1 / 16)?.["exact recovery"])
-      } of cases and after 1 % salt-and-pepper in ${
-        fmtRate(at("salt-pepper", 0.01)?.["exact recovery"])
-      } (without the code: ${fmtRate(at("crop", 1 / 16)?.["exact recovery without the code"])} ` +
-      `and ${fmtRate(at("salt-pepper", 0.01)?.["exact recovery without the code"])}); the paper ` +
-      `variant decrypts the same damage at ${
-        (at("crop", 1 / 16)?.["paper variant PSNR dB (mean)"] ?? NaN).toFixed(2)
-      } and ${(at("salt-pepper", 0.01)?.["paper variant PSNR dB (mean)"] ?? NaN).toFixed(2)} dB.`,
+      damageNote(damage, overhead),
     ],
   };
 }
 
-function fmtRate(r: number | undefined): string {
-  return r === undefined ? "—" : `${(100 * r).toFixed(0)} %`;
+/**
+ * The held-out images of a run: PneumoniaMNIST test images and the held-out clinical scans at
+ * the model's size, and at full scale the held-out CT at its native size as well.
+ */
+async function heldOutImages(
+  size: number,
+  full: boolean,
+  seed: number,
+): Promise<{ name: string; image: MedImage }[]> {
+  const { heldOut } = await cipherImages({ size, trainCount: 1, heldOutCount: 4, seed });
+  if (full) {
+    // the model never saw any crop of this CT
+    const ct = (await loadClinicalSamples()).find((c) => c.name === HELD_OUT_CLINICAL[0])!;
+    heldOut.push({
+      name: `${ct.name} (native ${ct.image.width}×${ct.image.height})`,
+      image: ct.image,
+    });
+  }
+  return heldOut;
 }
 
 /** The experiments of this module. */
