@@ -22,9 +22,11 @@ import {
   loadDefaultModel,
   loadRevCipherModel,
   protectCipher,
+  recoverCipher,
   revcipherExact,
   type RevCipherModel,
   revcipherPaper,
+  type RevHeader,
 } from "../ciphers/revcipher/mod.ts";
 import type { ImageCipher } from "../ciphers/types.ts";
 import { initBackend } from "../nn/backend.ts";
@@ -40,17 +42,15 @@ async function model256(): Promise<{ model: RevCipherModel; name: string }> {
   }
 }
 
-/** Median milliseconds of `reps` runs of `f` (after one warm-up). */
-async function medianMs(f: () => Promise<unknown>, reps: number): Promise<number> {
+function median(ts: number[]): number {
+  const s = [...ts].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeMs(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
   await f();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await f();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
+  return performance.now() - t0;
 }
 
 async function images(): Promise<{ name: string; image: MedImage }[]> {
@@ -68,7 +68,7 @@ async function images(): Promise<{ name: string; image: MedImage }[]> {
 async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   await initBackend();
   const { model, name } = await model256();
-  const reps = quick ? 3 : 7;
+  const reps = quick ? 3 : 11;
   const key = "bench key";
   const entries: { label: string; cipher: ImageCipher<unknown>; robust?: boolean }[] = [
     { label: "classic chaos cipher", cipher: classicChaosCipher() as ImageCipher<unknown> },
@@ -89,16 +89,37 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   ];
   const rows: BenchRow[] = [];
   for (const { name: imgName, image } of await images()) {
-    const times: { label: string; enc: number; dec: number }[] = [];
-    for (const e of entries) {
-      const enc = await medianMs(async () => {
+    // One operation per cipher in turn, `reps` rounds (after a warm-up round), so that every
+    // cipher sees the same machine load and the medians compare like with like.
+    const ops = await Promise.all(entries.map(async (e) => {
+      const encrypt = async () => {
         const r = await e.cipher.encrypt(image, key);
-        if (e.robust) protectCipher(r.cipher);
-      }, reps);
+        return e.robust ? protectCipher(r.cipher) : r.cipher;
+      };
       const { cipher, header } = await e.cipher.encrypt(image, key);
-      const dec = await medianMs(() => e.cipher.decrypt(cipher, header, key), reps);
-      times.push({ label: e.label, enc, dec });
+      const sent = e.robust ? protectCipher(cipher) : cipher;
+      const h = header as RevHeader;
+      const decrypt = () =>
+        e.cipher.decrypt(
+          e.robust
+            ? recoverCipher(sent, h.cipherWidth, h.cipherHeight, h.cipherBits).cipher
+            : sent,
+          header,
+          key,
+        );
+      return { encrypt, decrypt, enc: [] as number[], dec: [] as number[] };
+    }));
+    for (let rep = -1; rep < reps; rep++) {
+      for (const op of ops) {
+        const enc = await timeMs(op.encrypt), dec = await timeMs(op.decrypt);
+        if (rep >= 0) op.enc.push(enc), op.dec.push(dec);
+      }
     }
+    const times = entries.map((e, i) => ({
+      label: e.label,
+      enc: median(ops[i].enc),
+      dec: median(ops[i].dec),
+    }));
     const base = times[0];
     for (const t of times) {
       for (

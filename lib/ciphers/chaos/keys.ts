@@ -141,7 +141,8 @@ export class ChaosStream {
     for (let j = 0; j < x.length; j++) {
       const v = r[j] * x[j] * (1 - x[j]);
       x[j] = v;
-      w ^= Math.floor(v * TWO40) % TWO32;
+      // ToInt32 truncates and reduces modulo 2^32: the low 32 bits of ⌊v·2^40⌋, without fmod.
+      w ^= v * TWO40;
     }
     return w >>> 0;
   }

@@ -71,6 +71,10 @@ export function qconv(
     out.fill(L.b[co], o, o + hw);
     for (let ci = 0; ci < cin; ci++) {
       const ib = ci * hw;
+      if (k === 3 && w >= 2) {
+        addRows3(out, o, inp, ib, h, w, L, ci, co);
+        continue;
+      }
       for (let ky = 0; ky < k; ky++) {
         const dy = ky - pad;
         const y0 = Math.max(0, -dy), y1 = Math.min(h, h - dy);
@@ -94,6 +98,42 @@ export function qconv(
     }
   }
   return out;
+}
+
+/**
+ * Adds input channel `ci`'s contribution to output channel `co` of a 3×3 convolution, the three
+ * taps of a kernel row fused into one pass over each image row (a third of the loads and stores
+ * of one pass per tap). Every term is an integer below 2^53, so the order of the sums does not
+ * change the result.
+ */
+function addRows3(
+  out: Float64Array,
+  o: number,
+  inp: Float64Array,
+  ib: number,
+  h: number,
+  w: number,
+  L: QConv,
+  ci: number,
+  co: number,
+): void {
+  const { cin, cout } = L;
+  for (let ky = 0; ky < 3; ky++) {
+    const dy = ky - 1;
+    const w0 = L.w[(ky * 3 * cin + ci) * cout + co];
+    const w1 = L.w[((ky * 3 + 1) * cin + ci) * cout + co];
+    const w2 = L.w[((ky * 3 + 2) * cin + ci) * cout + co];
+    if (w0 === 0 && w1 === 0 && w2 === 0) continue;
+    const y0 = Math.max(0, -dy), y1 = Math.min(h, h - dy);
+    for (let y = y0; y < y1; y++) {
+      const orow = o + y * w, irow = ib + (y + dy) * w;
+      out[orow] += w1 * inp[irow] + w2 * inp[irow + 1];
+      for (let x = 1; x < w - 1; x++) {
+        out[orow + x] += w0 * inp[irow + x - 1] + w1 * inp[irow + x] + w2 * inp[irow + x + 1];
+      }
+      out[orow + w - 1] += w0 * inp[irow + w - 2] + w1 * inp[irow + w - 1];
+    }
+  }
 }
 
 /** Runs a stack of fixed-point convolutions (ReLU between layers, none after the last). */

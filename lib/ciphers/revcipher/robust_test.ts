@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/random.ts";
 import { medImage } from "../../image/types.ts";
-import { CODEWORD, protectCipher, recoverCipher, ROBUST_PARITY, robustLayout } from "./robust.ts";
+import zxing from "@zxing/library";
+import {
+  CODEWORD,
+  encodeCodeword,
+  protectCipher,
+  recoverCipher,
+  ROBUST_PARITY,
+  robustLayout,
+} from "./robust.ts";
 
 const rnd16 = (w: number, h: number, seed: number) => {
   const r = new Rng(seed);
@@ -70,4 +78,18 @@ Deno.test("robust cipher: the wrong size is refused; too much damage leaves code
     16,
   );
   assert.ok(back.failed > 0);
+});
+
+Deno.test("robust code: the codewords are ZXing's own Reed–Solomon codewords", () => {
+  const rng = new Rng(7);
+  for (const parity of [2, 16, ROBUST_PARITY, 100]) {
+    for (let t = 0; t < 20; t++) {
+      const n = parity + 1 + Math.floor(rng.next() * (CODEWORD - parity - 1));
+      const ours = new Uint8Array(n), theirs = new Int32Array(n);
+      for (let i = 0; i < n - parity; i++) ours[i] = theirs[i] = Math.floor(rng.next() * 256);
+      encodeCodeword(ours, parity);
+      new zxing.ReedSolomonEncoder(zxing.GenericGF.QR_CODE_FIELD_256).encode(theirs, parity);
+      assert.deepEqual([...ours], [...theirs], `parity ${parity}, length ${n}`);
+    }
+  }
 });
