@@ -10,6 +10,7 @@
  */
 export * from "./backend.ts";
 export * from "./models.ts";
+export * from "./models_named.ts";
 export * from "./train.ts";
 export * from "./train_io.ts";
 export * from "./train_zoo.ts";

@@ -11,6 +11,8 @@
  *   tfjs-layers has none) and an MLP, mean-pooled tokens.
  * - {@linkcode tinyCnn} and {@linkcode mlp}: small, fast models for shadow/reference models of
  *   membership attacks.
+ * - `resnet-18`, `densenet-121` and `vit-tiny`: the published networks (`models_named.ts`),
+ *   built here by name too.
  *
  * The models are returned uncompiled; `train` (in `train.ts`) compiles them.
  *
@@ -30,6 +32,7 @@ import {
   PolyActivation,
   PositionEmbedding,
 } from "./models_layers.ts";
+import { densenet121, resnet18, vitTiny } from "./models_named.ts";
 
 export {
   LayerNorm,
@@ -38,11 +41,32 @@ export {
   PositionEmbedding,
 } from "./models_layers.ts";
 
-/** The architectures {@linkcode buildModel} knows. */
-export type Arch = "resnet" | "densenet" | "vit" | "cnn-tiny" | "mlp" | "he-cnn";
+/** The architectures {@linkcode buildModel} knows: the miniatures and the published networks. */
+export type Arch =
+  | "resnet"
+  | "densenet"
+  | "vit"
+  | "cnn-tiny"
+  | "mlp"
+  | "he-cnn"
+  | NamedArch;
+
+/** Paper A's networks as published (see `models_named.ts`). */
+export type NamedArch = "resnet-18" | "densenet-121" | "vit-tiny";
+
+/** The published networks, in display order. */
+export const NAMED_ARCHS: readonly NamedArch[] = ["resnet-18", "densenet-121", "vit-tiny"];
 
 /** The architectures, in display order. */
-export const ARCHS: readonly Arch[] = ["resnet", "densenet", "vit", "cnn-tiny", "mlp", "he-cnn"];
+export const ARCHS: readonly Arch[] = [
+  "resnet",
+  "densenet",
+  "vit",
+  "cnn-tiny",
+  "mlp",
+  "he-cnn",
+  ...NAMED_ARCHS,
+];
 
 /** Options shared by every builder. */
 export interface ModelOptions {
@@ -442,6 +466,12 @@ export function buildModel(arch: Arch, options: ModelOptions = {}): tf.LayersMod
       return mlp(options);
     case "he-cnn":
       return heCnn(options);
+    case "resnet-18":
+      return resnet18(options);
+    case "densenet-121":
+      return densenet121(options);
+    case "vit-tiny":
+      return vitTiny(options);
     default:
       throw new MedCryptError(
         "bad-argument",
