@@ -30,12 +30,14 @@ import { backendRoundingTable } from "./rounding.ts";
 import { damageCurve, damageFigure, damageNote, damageSummary } from "./damage.ts";
 import type { MedImage } from "../../image/types.ts";
 import { panelsFigure, trainingCurveFigures } from "./figures.ts";
+import { publicSeedNote, publicSeedTable } from "./public_seed.ts";
 
 export * from "./model.ts";
 export * from "./evaluate.ts";
 export * from "./rounding.ts";
 export * from "./figures.ts";
 export * from "./damage.ts";
+export * from "./public_seed.ts";
 
 /** The tables and figures of experiment `revcipher`, one field each. */
 export type RevcipherResult = ExperimentResult<
@@ -45,6 +47,7 @@ export type RevcipherResult = ExperimentResult<
     perImage: NamedTable;
     damage: NamedTable;
     damageCases: NamedTable;
+    publicSeed: NamedTable;
   },
   {
     trainingLoss: NamedFigure;
@@ -84,6 +87,11 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
     full ? 1 : 3,
   );
   const damage = damageSummary(damageCases);
+  const publicSeed = await publicSeedTable(
+    heldOut.filter((h) => h.image.width === size),
+    model,
+    ctx.seed,
+  );
   const overhead = damageCases.get("size overhead", 0) as number;
   const colMean = (t: aq.ColumnTable, c: string) =>
     mean((t.array(c) as number[]).filter(Number.isFinite));
@@ -121,6 +129,12 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
         table: damageCases,
         caption: "Every case of the damage curve (image, damage, fraction, noise seed)",
       },
+      publicSeed: {
+        name: "revcipher_public_seed",
+        table: publicSeed,
+        caption: "What must be shared to decrypt: the trained network, or an untrained one " +
+          "rebuilt from a public seed, and how each variant fares with it",
+      },
     },
     figures: {
       trainingLoss: { name: "training_loss", figure: curves },
@@ -156,6 +170,7 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
         colMean(exact, "psnr crop-1/16").toFixed(2)
       } dB (it has no redundancy: a damaged cipher fails its hash check).`,
       damageNote(damage, overhead),
+      publicSeedNote(publicSeed),
     ],
   };
 }
