@@ -101,9 +101,7 @@ async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       const h = header as RevHeader;
       const decrypt = () =>
         e.cipher.decrypt(
-          e.robust
-            ? recoverCipher(sent, h.cipherWidth, h.cipherHeight, h.cipherBits).cipher
-            : sent,
+          e.robust ? recoverCipher(sent, h.cipherWidth, h.cipherHeight, h.cipherBits).cipher : sent,
           header,
           key,
         );

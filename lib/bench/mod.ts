@@ -16,6 +16,7 @@ import { suites as he } from "./he.ts";
 import { suites as service } from "./service.ts";
 import { suites as jobs } from "./jobs.ts";
 import { suites as ciphers } from "./ciphers.ts";
+import { suites as named } from "./named.ts";
 
 export type * from "./types.ts";
 
@@ -28,7 +29,7 @@ export type * from "./types.ts";
  * ```
  */
 export function allSuites(): BenchSuite[] {
-  return [...nn, ...envelope, ...he, ...service, ...jobs, ...ciphers];
+  return [...nn, ...envelope, ...he, ...service, ...jobs, ...ciphers, ...named];
 }
 
 function fmt(x: number | undefined): string {
