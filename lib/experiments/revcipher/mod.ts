@@ -93,11 +93,6 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
     ctx.seed,
   );
   const overhead = damageCases.get("size overhead", 0) as number;
-  const colMean = (t: aq.ColumnTable, c: string) =>
-    mean((t.array(c) as number[]).filter(Number.isFinite));
-  const bitExact = exact.filter(
-    aq.escape((d: { decryptPsnr: number }) => d.decryptPsnr === Infinity),
-  ).numRows();
   return {
     tables: {
       backendRounding: {
@@ -142,37 +137,75 @@ export async function runRevcipher(ctx: ExperimentContext): Promise<RevcipherRes
       panels: { name: "panels", figure: panels },
       damage: { name: "damage_curve", figure: damageFigure(damage, overhead) },
     },
-    notes: [
-      `tfjs cpu vs wasm, same float coupling CNNs: ${rounding.get("floatOutputsDiffer", 0)} of ` +
-      `${rounding.get("outputs", 0)} outputs differ; rounded to pixel shifts ` +
-      `${rounding.get("pixelShiftsDiffer", 0)} (8-bit) and ${
-        rounding.get("pixelShiftsDiffer", 1)
-      } ` +
-      `(16-bit) differ, so the exact variant computes them in fixed-point integers in ` +
-      `TypeScript instead (no tfjs at inference).`,
-      `Model ${model.id}, ${size}×${size}, trained ${history.step.length} steps in ` +
-      `${(history.seconds.at(-1) ?? 0).toFixed(0)} s (${full ? "this run" : "shipped model"}).`,
-      `Paper variant on ${heldOut.length} held-out images: decryption PSNR ` +
-      `${colMean(paper, "decryptPsnr").toFixed(2)} dB, SSIM ${
-        colMean(paper, "decryptSsim").toFixed(3)
-      }; exact variant: bit-exact (${bitExact}/${heldOut.length}).`,
-      `Wrong key (one bit): SSIM with the plain image ${
-        colMean(exact, "wrongKeySsim").toFixed(3)
-      } (exact), ${colMean(paper, "wrongKeySsim").toFixed(3)} (paper).`,
-      `Diffusion of a one-level pixel change under fixed key streams (exact): ` +
-      `${colMean(exact, "fixedKeyNpcr").toFixed(2)} % of pixels with the learned coupling vs ` +
-      `${colMean(exact, "fixedKeyNpcrNoNet").toFixed(2)} % without it; with the image hash ` +
-      `re-derived (the real scheme) ${colMean(exact, "plainNpcr").toFixed(2)} %.`,
-      `Noise: paper variant decrypted PSNR after 1 % salt-and-pepper ${
-        colMean(paper, "psnr salt-pepper-1%").toFixed(2)
-      } dB, after a 1/16 crop ${colMean(paper, "psnr crop-1/16").toFixed(2)} dB; exact variant ` +
-      `${colMean(exact, "psnr salt-pepper-1%").toFixed(2)} dB and ${
-        colMean(exact, "psnr crop-1/16").toFixed(2)
-      } dB (it has no redundancy: a damaged cipher fails its hash check).`,
-      damageNote(damage, overhead),
-      publicSeedNote(publicSeed),
-    ],
+    notes: revcipherNotes({
+      rounding,
+      model,
+      history,
+      size,
+      full,
+      heldOut,
+      exact,
+      paper,
+      damage,
+      overhead,
+      publicSeed,
+    }),
   };
+}
+
+/** What {@linkcode revcipherNotes} summarises. */
+interface NoteInputs {
+  rounding: aq.ColumnTable;
+  model: { id: string };
+  history: { step: number[]; seconds: number[] };
+  size: number;
+  full: boolean;
+  heldOut: readonly unknown[];
+  exact: aq.ColumnTable;
+  paper: aq.ColumnTable;
+  damage: aq.ColumnTable;
+  overhead: number;
+  publicSeed: aq.ColumnTable;
+}
+
+/** The experiment's notes, each computed from its tables. */
+function revcipherNotes(
+  { rounding, model, history, size, full, heldOut, exact, paper, damage, overhead, publicSeed }:
+    NoteInputs,
+): string[] {
+  const colMean = (t: aq.ColumnTable, c: string) =>
+    mean((t.array(c) as number[]).filter(Number.isFinite));
+  const bitExact = exact.filter(
+    aq.escape((d: { decryptPsnr: number }) => d.decryptPsnr === Infinity),
+  ).numRows();
+  return [
+    `tfjs cpu vs wasm, same float coupling CNNs: ${rounding.get("floatOutputsDiffer", 0)} of ` +
+    `${rounding.get("outputs", 0)} outputs differ; rounded to pixel shifts ` +
+    `${rounding.get("pixelShiftsDiffer", 0)} (8-bit) and ${rounding.get("pixelShiftsDiffer", 1)} ` +
+    `(16-bit) differ, so the exact variant computes them in fixed-point integers in ` +
+    `TypeScript instead (no tfjs at inference).`,
+    `Model ${model.id}, ${size}×${size}, trained ${history.step.length} steps in ` +
+    `${(history.seconds.at(-1) ?? 0).toFixed(0)} s (${full ? "this run" : "shipped model"}).`,
+    `Paper variant on ${heldOut.length} held-out images: decryption PSNR ` +
+    `${colMean(paper, "decryptPsnr").toFixed(2)} dB, SSIM ${
+      colMean(paper, "decryptSsim").toFixed(3)
+    }; exact variant: bit-exact (${bitExact}/${heldOut.length}).`,
+    `Wrong key (one bit): SSIM with the plain image ${
+      colMean(exact, "wrongKeySsim").toFixed(3)
+    } (exact), ${colMean(paper, "wrongKeySsim").toFixed(3)} (paper).`,
+    `Diffusion of a one-level pixel change under fixed key streams (exact): ` +
+    `${colMean(exact, "fixedKeyNpcr").toFixed(2)} % of pixels with the learned coupling vs ` +
+    `${colMean(exact, "fixedKeyNpcrNoNet").toFixed(2)} % without it; with the image hash ` +
+    `re-derived (the real scheme) ${colMean(exact, "plainNpcr").toFixed(2)} %.`,
+    `Noise: paper variant decrypted PSNR after 1 % salt-and-pepper ${
+      colMean(paper, "psnr salt-pepper-1%").toFixed(2)
+    } dB, after a 1/16 crop ${colMean(paper, "psnr crop-1/16").toFixed(2)} dB; exact variant ` +
+    `${colMean(exact, "psnr salt-pepper-1%").toFixed(2)} dB and ${
+      colMean(exact, "psnr crop-1/16").toFixed(2)
+    } dB (it has no redundancy: a damaged cipher fails its hash check).`,
+    damageNote(damage, overhead),
+    publicSeedNote(publicSeed),
+  ];
 }
 
 /**
