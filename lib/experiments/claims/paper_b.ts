@@ -177,7 +177,8 @@ export const PAPER_B_CLAIMS: readonly Claim[] = [
           rates.map(([k, v]) => `${k} ${f(v, 1)} %`).join(", ")
         }`,
         verdict: rates.every(([, v]) => v >= PASS_SHARE) ? "reproduced" : "refuted",
-        why: `NPCR/UACI against the critical values for 64×64 (holds when ≥ ${PASS_SHARE} % pass)`,
+        why:
+          `NPCR/UACI against the critical values for the images' size and depth (holds when ≥ ${PASS_SHARE} % pass)`,
       };
     },
   },
