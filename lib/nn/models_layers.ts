@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulExplicitGrad } from "./_matmul.ts";
 
 /**
  * Layer normalisation over the last axis with a learned gain and bias, using broadcasting
@@ -91,6 +92,11 @@ export interface MultiHeadSelfAttentionArgs {
   keyDim: number;
   /** Seed of the weight initialisers. */
   seed?: number;
+  /**
+   * Compute the projections' gradients from explicit transposes (faster on wasm; the rounding of
+   * the gradients differs from tfjs's own, so models trained without it keep it off).
+   */
+  explicitGrad?: boolean;
   /** Layer name. */
   name?: string;
 }
@@ -118,14 +124,17 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   readonly keyDim: number;
   /** Initialiser seed. */
   readonly seed?: number;
+  /** Whether the projections' gradients use explicit transposes. */
+  readonly explicitGrad: boolean;
   #w: tf.LayerVariable[] = [];
 
-  /** @param args heads, key size, seed, name */
+  /** @param args heads, key size, seed, gradient form, name */
   constructor(args: MultiHeadSelfAttentionArgs) {
     super({ name: args.name });
     this.numHeads = args.numHeads;
     this.keyDim = args.keyDim;
     this.seed = args.seed;
+    this.explicitGrad = args.explicitGrad ?? false;
   }
 
   /**
@@ -171,13 +180,14 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const [, t, d] = x.shape as number[];
       const h = this.numHeads, k = this.keyDim;
       const [wq, bq, wk, bk, wv, bv, wo, bo] = this.#w.map((v) => v.read());
-      const flat = x.reshape([-1, d]);
+      const flat = x.reshape([-1, d]) as tf.Tensor2D;
+      const mm = this.explicitGrad ? matMulExplicitGrad : tf.matMul;
       const proj = (w: tf.Tensor, b: tf.Tensor) =>
-        tf.matMul(flat, w as tf.Tensor2D).add(b).reshape([-1, t, h, k]).transpose([0, 2, 1, 3]);
+        mm(flat, w as tf.Tensor2D).add(b).reshape([-1, t, h, k]).transpose([0, 2, 1, 3]);
       const q = proj(wq, bq), kk = proj(wk, bk), v = proj(wv, bv);
       const att = tf.softmax(tf.matMul(q, kk, false, true).mul(1 / Math.sqrt(k)));
       const o = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape([-1, h * k]);
-      return tf.matMul(o as tf.Tensor2D, wo as tf.Tensor2D).add(bo).reshape([-1, t, d]);
+      return mm(o as tf.Tensor2D, wo as tf.Tensor2D).add(bo).reshape([-1, t, d]);
     });
   }
 
@@ -188,10 +198,107 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       numHeads: this.numHeads,
       keyDim: this.keyDim,
       ...(this.seed !== undefined ? { seed: this.seed } : {}),
+      ...(this.explicitGrad ? { explicitGrad: true } : {}),
     };
   }
 }
 tf.serialization.registerClass(MultiHeadSelfAttention);
+
+/** Options of {@linkcode TokenDense}. */
+export interface TokenDenseArgs {
+  /** Output size. */
+  units: number;
+  /** `linear` (default) or `gelu` (the exact form, 0.5·x·(1 + erf(x/√2)), as tfjs-layers'). */
+  activation?: "linear" | "gelu";
+  /** Seed of the Glorot-uniform kernel initialiser. */
+  seed?: number;
+  /** Layer name. */
+  name?: string;
+}
+
+/**
+ * A dense layer over the last axis of a sequence `[batch, tokens, dim]` whose gradients use
+ * explicit transposes (see `_matmul.ts`): the same function as `tf.layers.dense`, about 5×
+ * faster to train on wasm. Weights: `kernel` (`dim × units`, Glorot uniform) and `bias` (zeros).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { TokenDense } from "./models_layers.ts";
+ * const y = new TokenDense({ units: 5, seed: 1 }).apply(tf.zeros([2, 3, 4])) as tf.Tensor;
+ * console.log(y.shape); // [2, 3, 5]
+ * ```
+ */
+export class TokenDense extends tf.layers.Layer {
+  /** Name under which the class is registered for serialization. */
+  static className = "TokenDense";
+  /** Output size. */
+  readonly units: number;
+  /** Activation. */
+  readonly activation: "linear" | "gelu";
+  /** Initialiser seed. */
+  readonly seed?: number;
+  #kernel?: tf.LayerVariable;
+  #bias?: tf.LayerVariable;
+
+  /** @param args units, activation, seed, name */
+  constructor(args: TokenDenseArgs) {
+    super({ name: args.name });
+    this.units = args.units;
+    this.activation = args.activation ?? "linear";
+    this.seed = args.seed;
+  }
+
+  /**
+   * Creates the kernel and bias for inputs `[batch, tokens, dim]`.
+   *
+   * @param inputShape the input shape
+   */
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const dim = shape[shape.length - 1] as number;
+    const init = tf.initializers.glorotUniform({ seed: this.seed });
+    this.#kernel = this.addWeight("kernel", [dim, this.units], "float32", init);
+    this.#bias = this.addWeight("bias", [this.units], "float32", tf.initializers.zeros());
+    this.built = true;
+  }
+
+  /**
+   * @param inputShape `[batch, tokens, dim]`
+   * @returns `[batch, tokens, units]`
+   */
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [...shape.slice(0, -1), this.units];
+  }
+
+  /**
+   * @param inputs `[batch, tokens, dim]`
+   * @returns `[batch, tokens, units]`
+   */
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => {
+      const d = x.shape[x.shape.length - 1];
+      const flat = x.reshape([-1, d]) as tf.Tensor2D;
+      let y: tf.Tensor = matMulExplicitGrad(flat, this.#kernel!.read() as tf.Tensor2D)
+        .add(this.#bias!.read());
+      if (this.activation === "gelu") y = y.mul(y.div(Math.SQRT2).erf().add(1)).mul(0.5);
+      return y.reshape([...x.shape.slice(0, -1), this.units]);
+    });
+  }
+
+  /** @returns the layer's configuration (for serialization) */
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      ...(this.seed !== undefined ? { seed: this.seed } : {}),
+    };
+  }
+}
+tf.serialization.registerClass(TokenDense);
 
 /**
  * Adds a learned position embedding (`[tokens, dim]`, small normal initialisation) to a

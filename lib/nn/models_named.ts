@@ -26,7 +26,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { MedCryptError } from "../core/errors.ts";
-import { LayerNorm, MultiHeadSelfAttention, PositionEmbedding } from "./models_layers.ts";
+import {
+  LayerNorm,
+  MultiHeadSelfAttention,
+  PositionEmbedding,
+  TokenDense,
+} from "./models_layers.ts";
 
 /** Options of the named networks (sizes are the published ones and are not options). */
 export interface NamedModelOptions {
@@ -199,15 +204,17 @@ export function vitTiny(options: NamedModelOptions = {}): tf.LayersModel {
   const ln = (t: Sym) => apply(new LayerNorm({ epsilon: 1e-6 }), t);
   for (let d = 0; d < depth; d++) {
     const a = apply(
-      new MultiHeadSelfAttention({ numHeads: heads, keyDim: dim / heads, seed: init.next() }),
+      new MultiHeadSelfAttention({
+        numHeads: heads,
+        keyDim: dim / heads,
+        seed: init.next(),
+        explicitGrad: true,
+      }),
       ln(x),
     );
     x = apply(tf.layers.add(), [x, a]);
-    let m = apply(
-      tf.layers.dense({ units: mlp, activation: "gelu", kernelInitializer: init.glorot() }),
-      ln(x),
-    );
-    m = apply(tf.layers.dense({ units: dim, kernelInitializer: init.glorot() }), m);
+    let m = apply(new TokenDense({ units: mlp, activation: "gelu", seed: init.next() }), ln(x));
+    m = apply(new TokenDense({ units: dim, seed: init.next() }), m);
     x = apply(tf.layers.add(), [x, m]);
   }
   x = apply(tf.layers.globalAveragePooling1d({}), ln(x));
