@@ -221,7 +221,8 @@ async function activate(name: BackendName): Promise<boolean> {
 }
 
 /**
- * Initialises the tfjs backend (idempotent) and records its name for provenance.
+ * Initialises the tfjs backend (idempotent) and records its name for provenance. Concurrent
+ * calls run one after another: a second caller never sees a backend that is set but not ready.
  *
  * Order: `MEDCRYPT_BACKEND` if set (forced; an error if unavailable), else `prefer` if given and
  * available, else tensorflow (tfjs-node, if installed locally) → wasm → cpu. Prints nothing.
@@ -234,7 +235,15 @@ async function activate(name: BackendName): Promise<boolean> {
  * console.log(await initBackend("cpu")); // "cpu" (unless MEDCRYPT_BACKEND forces another)
  * ```
  */
-export async function initBackend(prefer?: BackendName): Promise<BackendName> {
+export function initBackend(prefer?: BackendName): Promise<BackendName> {
+  const next = initQueue.then(() => initBackendNow(prefer));
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
+let initQueue: Promise<unknown> = Promise.resolve();
+
+async function initBackendNow(prefer?: BackendName): Promise<BackendName> {
   const forced = env("MEDCRYPT_BACKEND");
   if (forced !== undefined) {
     if (forced !== "tensorflow" && forced !== "wasm" && forced !== "cpu") {
