@@ -16,10 +16,11 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
+import { type LabeledSet, loadPneumoniaMNIST, subset } from "../datasets/medmnist.ts";
+import { seededSplit } from "../datasets/splits.ts";
 import { initBackend } from "./backend.ts";
 import { chooseThreshold, evaluate, type Evaluation, labelsOf } from "./eval.ts";
-import { type Arch, buildModel, type ModelOptions } from "./models.ts";
+import { type Arch, buildModel, type ModelOptions, NAMED_ARCHS } from "./models.ts";
 import {
   type AugmentOptions,
   setFingerprint,
@@ -54,18 +55,23 @@ export function zooConfig(
   arch: Arch,
   scale: ZooScale,
   seed: number,
-): { model: ModelOptions; train: Omit<TrainOptions, "validation" | "checkpointDir"> } {
+): ZooConfig {
   const full = scale === "full";
   const model: ModelOptions = { inputSize: 28, seed };
   if (arch === "resnet") model.width = full ? 16 : 8;
   if (arch === "densenet") model.width = full ? 12 : 8;
   if (arch === "vit") model.width = full ? 48 : 32;
+  const named = (NAMED_ARCHS as readonly Arch[]).includes(arch);
   return {
     model,
+    // the quick recipe of a published network is a smoke run: one epoch on a seeded subset
+    ...(named && !full ? { trainImages: NAMED_QUICK_IMAGES } : {}),
     train: {
-      epochs: full ? 30 : 10,
-      batchSize: 64,
-      learningRate: arch === "vit" ? 1e-3 : 3e-3,
+      epochs: full ? 30 : named ? 1 : 10,
+      // DenseNet-121's batch of 32 exhausts the wasm heap; the named networks share batch 16
+      batchSize: named ? 16 : 64,
+      // the published networks at MedMNIST v2's Adam rate (a smaller batch than the miniatures')
+      learningRate: named || arch === "vit" ? 1e-3 : 3e-3,
       seed,
       patience: full ? 10 : 5,
       // chest X-rays: a horizontal flip, small shifts/rotations/zooms and exposure changes are
@@ -76,6 +82,48 @@ export function zooConfig(
       label: `train ${arch} (${scale})`,
     },
   };
+}
+
+/** Train images of a named network's quick (smoke) recipe. */
+export const NAMED_QUICK_IMAGES = 48;
+
+/** What {@linkcode zooConfig} returns. */
+export interface ZooConfig {
+  /** Builder options. */
+  model: ModelOptions;
+  /** Training options (without data). */
+  train: Omit<TrainOptions, "validation" | "checkpointDir">;
+  /** When set, training uses this many train images ({@linkcode zooTrainSet}); else all. */
+  trainImages?: number;
+}
+
+/**
+ * The train images a zoo recipe trains on: the whole embedded train split, or the seeded subset
+ * of `trainImages` (the same on every machine, so a job's worker and a membership audit agree).
+ *
+ * @param train the embedded train split
+ * @param cfg the recipe
+ * @param seed the recipe's seed
+ * @returns the images trained on and their indices in `train`
+ * @example
+ * ```ts
+ * import { zooConfig, zooTrainSet } from "./train_zoo.ts";
+ * import { type LabeledSet, loadPneumoniaMNIST, subset } from "../datasets/medmnist.ts";
+import { seededSplit } from "../datasets/splits.ts";
+ * const { train } = await loadPneumoniaMNIST();
+ * console.log(zooTrainSet(train, zooConfig("vit-tiny", "quick", 1), 1).set.n); // 48
+ * ```
+ */
+export function zooTrainSet(
+  train: LabeledSet,
+  cfg: ZooConfig,
+  seed: number,
+): { set: LabeledSet; indices: Int32Array } {
+  if (cfg.trainImages === undefined || cfg.trainImages >= train.n) {
+    return { set: train, indices: Int32Array.from({ length: train.n }, (_, i) => i) };
+  }
+  const [indices] = seededSplit(train.n, [cfg.trainImages / train.n], seed);
+  return { set: subset(train, indices), indices };
 }
 
 /** The augmentation of the zoo's training: flips, ±2 px, ±10°, ±10% zoom, ±20% exposure. */
@@ -148,7 +196,7 @@ export async function trainZooModel(
     setEncodedWeights(model, out.result.weights);
     result = out.result.result;
   } else {
-    result = await fitZooModel(model, cfg, checkpointDir, ctx.quiet);
+    result = await fitZooModel(model, cfg, ctx.seed, checkpointDir, ctx.quiet);
   }
   const { val, test } = await loadPneumoniaMNIST();
   const onVal = evaluate(model, val);
@@ -167,13 +215,14 @@ export async function trainZooModel(
 
 async function fitZooModel(
   model: tf.LayersModel,
-  cfg: ReturnType<typeof zooConfig>,
+  cfg: ZooConfig,
+  seed: number,
   checkpointDir: string | undefined,
   quiet?: boolean,
   onEpoch?: TrainOptions["onEpoch"],
 ): Promise<TrainResult> {
-  const { train: tr, val } = await loadPneumoniaMNIST();
-  return await train(model, tr, {
+  const { train: all, val } = await loadPneumoniaMNIST();
+  return await train(model, zooTrainSet(all, cfg, seed).set, {
     ...cfg.train,
     validation: val,
     checkpointDir,
@@ -232,6 +281,7 @@ export const zooModelJob: JobHandler<ZooModelPayload, ZooModelResult> = {
     const result = await fitZooModel(
       model,
       cfg,
+      p.seed,
       ctx.cacheDir,
       true,
       (log, epochs) => ctx.progress(log.epoch / epochs),

@@ -5,7 +5,8 @@
  * keep mask over a pooled set, model inversion) — beside the numbers the paper reports, and a
  * threat-model table giving, for each adversary position, what it sees and the attack success
  * measured from there. Experiment `paper-a-models` trains the ResNet/DenseNet/ViT-style
- * classifiers the paper names ({@linkcode runPaperAModels}).
+ * classifiers the paper names ({@linkcode runPaperAModels}); `paper-a-named` trains and audits the
+ * published ResNet-18, DenseNet-121 and a ViT-Tiny ({@linkcode runPaperANamed}).
  *
  * Each step is a function of its own, so a notebook can run them one by one:
  * {@linkcode deployedAudits}, {@linkcode defenceStudy}, {@linkcode inversionStudy},
@@ -16,7 +17,7 @@
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.name)); // [ "paper-a", "paper-a-models", "paper-a-service" ]
+ * console.log(experiments.map((e) => e.name)); // [ "paper-a", "paper-a-models", "paper-a-service", "paper-a-named" ]
  * ```
  * @module
  */
@@ -48,6 +49,7 @@ import { type PaperAFigures, paperAFigures } from "./figures.ts";
 import { dpNote, paperANotes } from "./notes.ts";
 import { runPaperAModels } from "./models.ts";
 import { runPaperAService } from "./service.ts";
+import { runPaperANamed } from "./named.ts";
 
 export * from "./options.ts";
 export * from "./audits.ts";
@@ -60,6 +62,7 @@ export * from "./figures.ts";
 export * from "./notes.ts";
 export * from "./models.ts";
 export * from "./service.ts";
+export * from "./named.ts";
 
 /** Everything the experiment computed: named tables and figures, and the typed results behind them. */
 export interface PaperAResult extends ExperimentResult<PaperATables, PaperAFigures> {
@@ -176,7 +179,7 @@ export async function runPaperA(ctx: ExperimentContext): Promise<PaperAResult> {
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.title.split(":")[0])); // [ "Paper A", "Paper A's classifiers", "Paper A over a real socket" ]
+ * console.log(experiments.map((e) => e.title.split(":")[0])); // [ "Paper A", "Paper A's classifiers", "Paper A over a real socket", "Paper A's named networks" ]
  * ```
  */
 export const experiments: Experiment[] = [
@@ -194,5 +197,11 @@ export const experiments: Experiment[] = [
     name: "paper-a-service",
     title: "Paper A over a real socket: the service's methods, what the wire holds, query budgets",
     run: (ctx) => runPaperAService(ctx),
+  },
+  {
+    name: "paper-a-named",
+    title: "Paper A's named networks: ResNet-18, DenseNet-121, ViT-Tiny — accuracy and membership",
+    // cheapest first, so on one core pair the first finished network lands soonest
+    run: (ctx) => runPaperANamed(ctx, ["vit-tiny", "resnet-18", "densenet-121"]),
   },
 ];

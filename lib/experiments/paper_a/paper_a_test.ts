@@ -60,7 +60,12 @@ function grey(n: number): LabeledSet {
 }
 
 Deno.test("paper-a: its three experiments are registered under their reproduce names", () => {
-  assertEquals(experiments.map((e) => e.name), ["paper-a", "paper-a-models", "paper-a-service"]);
+  assertEquals(experiments.map((e) => e.name), [
+    "paper-a",
+    "paper-a-models",
+    "paper-a-service",
+    "paper-a-named",
+  ]);
 });
 
 Deno.test("paper-a: quick and full sizes", () => {
