@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import type { Command } from "./types.ts";
 import { MedCryptError } from "../core/errors.ts";
+import { refuseExisting } from "./flags.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import {
   closeWorkers,
@@ -57,18 +58,6 @@ function passphraseFrom(envVar: unknown): string | undefined {
   return v;
 }
 
-async function refuseExisting(path: string, force: boolean): Promise<void> {
-  if (force) return;
-  try {
-    await Deno.lstat(path);
-  } catch {
-    return;
-  }
-  throw new MedCryptError("exists", "already exists; refusing to overwrite it (use --force)", {
-    file: path,
-  });
-}
-
 const enc = new TextEncoder();
 const KEYGEN = "keygen --out DIR [--bits 2048|3072|4096] [--passphrase-env VAR] [--force]";
 const ENCRYPT =
@@ -97,8 +86,8 @@ const keygen: Command = {
     const passphrase = passphraseFrom(values["passphrase-env"]);
     await Deno.mkdir(dir, { recursive: true });
     const pubPath = join(dir, "public.pem"), privPath = join(dir, "private.pem");
-    await refuseExisting(privPath, values.force === true);
-    await refuseExisting(pubPath, values.force === true);
+    await refuseExisting([privPath], values.force === true);
+    await refuseExisting([pubPath], values.force === true);
     const pair = await generateKeyPair(bits as RsaBits);
     await writeFileAtomic(
       privPath,
@@ -147,7 +136,7 @@ const encryptCmd: Command = {
     if (!suite) throw new MedCryptError("usage", `--suite must be gcm or cbc, not ${values.suite}`);
     const recipients = [];
     for (const p of to) recipients.push(await readPublicKey(p));
-    await refuseExisting(output, values.force === true);
+    await refuseExisting([output], values.force === true);
     try {
       const info = await encryptFile(input, output, recipients, {
         suite,
@@ -185,7 +174,7 @@ const decryptCmd: Command = {
     const key = await readPrivateKey(keyPath, {
       passphrase: passphraseFrom(values["passphrase-env"]),
     });
-    await refuseExisting(output, values.force === true);
+    await refuseExisting([output], values.force === true);
     try {
       const r = await decryptFile(input, output, key, { engine: engineOpt(values.engine) });
       console.log(
