@@ -73,3 +73,88 @@ Deno.test("CLI: keygen, encrypt, inspect and decrypt round-trip a 16-bit CT bit 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: keygen refuses an existing key pair without --force and leaves it as it was", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let r = await medcrypt("keygen", "--out", dir, "--bits", "2048");
+    assert.equal(r.code, 0, r.stderr);
+    const before = await Deno.readFile(`${dir}/private.pem`);
+    r = await medcrypt("keygen", "--out", dir, "--bits", "2048");
+    assertOneLineError(
+      r,
+      /private\.pem`: already exists; refusing to overwrite it \(use --force\)/,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/private.pem`), before);
+    // only public.pem left: still refused, nothing written
+    await Deno.remove(`${dir}/private.pem`);
+    r = await medcrypt("keygen", "--out", dir, "--bits", "2048");
+    assertOneLineError(r, /public\.pem`: already exists/);
+    assert.equal(await exists(`${dir}/private.pem`), false);
+    r = await medcrypt("keygen", "--out", dir, "--bits", "2048", "--force");
+    assert.equal(r.code, 0, r.stderr);
+    r = await medcrypt("keygen", "--out", dir, "--bits", "1024");
+    assert.equal(r.code, 2);
+    assertOneLineError(r, /--bits must be 2048, 3072, 4096.*keygen --help/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: encrypt a folder: one .mce per file below it, a total, and a second run refuses before writing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let r = await medcrypt("keygen", "--out", `${dir}/k`, "--bits", "2048");
+    assert.equal(r.code, 0, r.stderr);
+    await Deno.mkdir(`${dir}/in/sub`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/in/a.txt`, "first file");
+    await Deno.writeFile(`${dir}/in/sub/b.bin`, new Uint8Array([0, 1, 2, 255]));
+    await Deno.writeTextFile(`${dir}/in/.hidden`, "skipped");
+    const run = (...extra: string[]) =>
+      medcrypt(
+        "encrypt",
+        "--to",
+        `${dir}/k/public.pem`,
+        "--in",
+        `${dir}/in`,
+        "--out",
+        `${dir}/out`,
+        ...extra,
+      );
+    r = await run();
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines.length, 3, r.stdout);
+    assert.match(lines[0], /in\/a\.txt: → .*out\/a\.txt\.mce \(\d+ bytes, 1 chunk, aes-256-gcm/);
+    assert.match(lines[1], /in\/sub\/b\.bin: → .*out\/sub\/b\.bin\.mce/);
+    assert.equal(lines[2], "2 files: 2 done, 0 failed");
+    assert.equal(await exists(`${dir}/out/.hidden.mce`), false);
+
+    // a second run: a.txt.mce exists, so nothing is written, not even the missing b.bin.mce
+    await Deno.remove(`${dir}/out/sub/b.bin.mce`);
+    r = await run();
+    assertOneLineError(r, /a\.txt\.mce`: already exists; refusing to overwrite it \(use --force\)/);
+    assert.equal(await exists(`${dir}/out/sub/b.bin.mce`), false);
+    r = await run("--force");
+    assert.equal(r.code, 0, r.stderr);
+
+    r = await decrypt(`${dir}/k/private.pem`, `${dir}/out/sub/b.bin.mce`, `${dir}/b.bin`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await Deno.readFile(`${dir}/b.bin`), new Uint8Array([0, 1, 2, 255]));
+
+    // an empty folder is one clear line
+    await Deno.mkdir(`${dir}/empty`);
+    r = await medcrypt(
+      "encrypt",
+      "--to",
+      `${dir}/k/public.pem`,
+      "--in",
+      `${dir}/empty`,
+      "--out",
+      `${dir}/o2`,
+    );
+    assertOneLineError(r, /empty`: is a folder with no files in it/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

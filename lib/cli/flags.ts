@@ -31,6 +31,8 @@ export interface Flag {
   multiple?: boolean;
   /** Default value (shown in the help). */
   default?: string;
+  /** The command cannot run without it: the parser refuses its absence, the help shows it unbracketed. */
+  required?: boolean;
   /** What the flag does, in a sentence. */
   help: string;
 }
@@ -103,12 +105,18 @@ export function parseFlags(spec: Spec, args: string[]): Parsed {
   for (const [k, f] of Object.entries(allFlags(spec))) {
     options[k] = f.multiple ? { type: f.type, multiple: true } : { type: f.type };
   }
+  let r;
   try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: !!spec.positionals });
-    return { values: r.values as Parsed["values"], positionals: r.positionals };
+    r = parseArgs({ args, options, strict: true, allowPositionals: !!spec.positionals });
   } catch (e) {
     usageError(spec, (e as Error).message.split("\n")[0]);
   }
+  for (const [k, f] of Object.entries(spec.flags)) {
+    if (f.required && r.values[k] === undefined) {
+      usageError(spec, `needs --${k}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`);
+    }
+  }
+  return { values: r.values as Parsed["values"], positionals: r.positionals };
 }
 
 /**
@@ -145,7 +153,7 @@ export function helpText(spec: Spec): string {
   const line = [
     spec.name,
     spec.positionals ?? "",
-    ...Object.entries(flags).map(([k, f]) => `[${shown(k, f)}]`),
+    ...Object.entries(flags).map(([k, f]) => f.required ? shown(k, f) : `[${shown(k, f)}]`),
   ].filter(Boolean).join(" ");
   const width = Math.max(0, ...Object.entries(flags).map(([k, f]) => shown(k, f).length));
   const out = [`usage: deno task medcrypt ${line}`, "", spec.summary];
@@ -165,6 +173,110 @@ export function helpText(spec: Spec): string {
     out.push("", "examples:", ...spec.examples.map((e) => `  deno task medcrypt ${e}`));
   }
   return out.join("\n");
+}
+
+/**
+ * A string flag's value, or `undefined` when it was not given.
+ *
+ * @param p the parsed command line
+ * @param name the flag (without `--`)
+ * @returns its value
+ * @example
+ * ```ts
+ * import { str } from "./flags.ts";
+ * console.log(str({ values: { in: "a.npy" }, positionals: [] }, "in")); // a.npy
+ * ```
+ */
+export function str(p: Parsed, name: string): string | undefined {
+  const v = p.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * A string flag the command cannot do without: its value, else a usage error naming it.
+ *
+ * @param spec the command line
+ * @param p the parsed command line
+ * @param name the flag (without `--`)
+ * @returns its value
+ * @example
+ * ```ts
+ * import { need } from "./flags.ts";
+ * const spec = { name: "x", summary: "", flags: { in: { type: "string" as const, value: "FILE", help: "input" } }, examples: [] };
+ * try { need(spec, { values: {}, positionals: [] }, "in"); } catch (e) { console.log((e as Error).message); } // needs --in FILE (see: deno task medcrypt x --help)
+ * ```
+ */
+export function need(spec: Spec, p: Parsed, name: string): string {
+  const v = str(p, name);
+  if (v === undefined || v === "") {
+    usageError(spec, `needs --${name} ${spec.flags[name]?.value ?? "VALUE"}`);
+  }
+  return v;
+}
+
+/**
+ * A whole-number flag within bounds (its default when absent), else a usage error.
+ *
+ * @param spec the command line
+ * @param p the parsed command line
+ * @param name the flag (without `--`)
+ * @param def the value when the flag is absent
+ * @param min smallest allowed value
+ * @param max largest allowed value
+ * @returns the number
+ * @example
+ * ```ts
+ * import { int } from "./flags.ts";
+ * const spec = { name: "x", summary: "", flags: {}, examples: [] };
+ * console.log(int(spec, { values: { n: "3" }, positionals: [] }, "n", 1)); // 3
+ * ```
+ */
+export function int(
+  spec: Spec,
+  p: Parsed,
+  name: string,
+  def: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const s = str(p, name);
+  if (s === undefined) return def;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    usageError(spec, `--${name} must be a whole number in ${min}..${max}, not '${s}'`);
+  }
+  return n;
+}
+
+/**
+ * A flag whose value is one of a few words (its default when absent), else a usage error.
+ *
+ * @param spec the command line
+ * @param p the parsed command line
+ * @param name the flag (without `--`)
+ * @param choices the accepted words
+ * @param def the value when the flag is absent
+ * @returns the word
+ * @example
+ * ```ts
+ * import { oneOf } from "./flags.ts";
+ * const spec = { name: "x", summary: "", flags: {}, examples: [] };
+ * console.log(oneOf(spec, { values: {}, positionals: [] }, "mode", ["a", "b"] as const, "a")); // a
+ * ```
+ */
+export function oneOf<T extends string>(
+  spec: Spec,
+  p: Parsed,
+  name: string,
+  choices: readonly T[],
+  def: T,
+): T {
+  const s = str(p, name);
+  if (s === undefined) return def;
+  if (!(choices as readonly string[]).includes(s)) {
+    usageError(spec, `--${name} must be ${choices.join(", ")}, not '${s}'`);
+  }
+  return s as T;
 }
 
 /**

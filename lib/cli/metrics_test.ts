@@ -33,6 +33,7 @@ Deno.test("cipher-metrics --json: exact keys and hand-computed values on a tiny 
   assertEquals(j.correlation.vertical, null);
   assertEquals(j.npcr, 50);
   assertEquals(j.uaci, 50);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("cipher-metrics --json on a 16-bit DICOM and its AES-CTR cipher as 16-bit PNG", async () => {
@@ -52,6 +53,7 @@ Deno.test("cipher-metrics --json on a 16-bit DICOM and its AES-CTR cipher as 16-
   const t = await cli("--plain", plainPath, "--cipher", `${dir}/c.png`);
   assertEquals(t.code, 0);
   assert(t.stdout.includes("NPCR"));
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("cipher-metrics: clear one-line errors for missing files, size mismatch and usage", async () => {
@@ -70,4 +72,49 @@ Deno.test("cipher-metrics: clear one-line errors for missing files, size mismatc
   const bad = await cli("--plain", `${dir}/a.npy`, "--cipher", `${ROOT}deno.json`);
   assertEquals(bad.code, 1);
   assert(bad.stderr.includes("deno.json"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cipher-metrics on folders: pairs by relative path without extension, reports a missing cipher", async () => {
+  const dir = await Deno.makeTempDir();
+  const noise = () => medImage(crypto.getRandomValues(new Uint8Array(64)), 8, 8);
+  await Deno.mkdir(`${dir}/p/sub`, { recursive: true });
+  await Deno.mkdir(`${dir}/c/sub`, { recursive: true });
+  await writeImage(`${dir}/p/a.png`, medImage(new Uint8Array(64).fill(5), 8, 8));
+  await writeImage(`${dir}/p/sub/b.npy`, medImage(new Uint8Array(64).fill(9), 8, 8));
+  await writeImage(`${dir}/p/z.npy`, medImage(new Uint8Array(64), 8, 8));
+  await writeImage(`${dir}/c/a.npy`, noise());
+  await writeImage(`${dir}/c/sub/b.dcm`, noise());
+  await writeImage(`${dir}/c/extra.npy`, noise());
+  const r = await cli("--plain", `${dir}/p`, "--cipher", `${dir}/c`);
+  assertEquals(r.code, 1);
+  const lines = r.stdout.trim().split("\n");
+  const pair =
+    /: vs \S+: entropy \d\.\d{4} bits \(of 8\), NPCR [\d.]+ %, UACI [\d.]+ %, max \|corr\| [\d.]+$/;
+  assert(
+    lines[0].startsWith(`${dir}/p/a.png: vs ${dir}/c/a.npy:`) && pair.test(lines[0]),
+    lines[0],
+  );
+  assert(lines[1].startsWith(`${dir}/p/sub/b.npy: vs ${dir}/c/sub/b.dcm:`) && pair.test(lines[1]));
+  assert(/z\.npy: FAILED: has no cipher image/.test(lines[2]), lines[2]);
+  assertEquals(lines[3], "3 files: 2 done, 1 failed");
+  assert(/note: 1 cipher image\(s\) have no plain image: \S+extra\.npy/.test(lines[4]));
+  assertEquals(r.stderr.trim(), "medcrypt cipher-metrics: 1 of 3 files failed");
+  // with every cipher present, --json gives one object per pair and exit 0
+  await writeImage(`${dir}/c/z.png`, noise());
+  const j = await cli("--plain", `${dir}/p`, "--cipher", `${dir}/c`, "--json");
+  assertEquals(j.code, 0, j.stderr);
+  const objs = j.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(objs.map((o) => o.cipher), [
+    `${dir}/c/a.npy`,
+    `${dir}/c/sub/b.dcm`,
+    `${dir}/c/z.png`,
+  ]);
+  assertEquals(
+    objs[2].npcr,
+    pairMetrics(await readImage(`${dir}/p/z.npy`), await readImage(`${dir}/c/z.png`)).npcr,
+  );
+  // a folder against a file is a usage error
+  assertEquals((await cli("--plain", `${dir}/p`, "--cipher", `${dir}/c/a.npy`)).code, 2);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -11,6 +11,7 @@
  */
 import type { Command } from "./types.ts";
 import { MedCryptError } from "../core/errors.ts";
+import { helpText, type Spec } from "./flags.ts";
 import { commands as image } from "./image.ts";
 import { commands as envelope } from "./envelope.ts";
 import { commands as he } from "./he.ts";
@@ -34,7 +35,7 @@ export function allCommands(): Command[] {
   const help: Command = {
     name: "help",
     summary: "list the commands",
-    usage: "help",
+    specs: [{ name: "help", summary: "list the commands", flags: {}, examples: ["help"] }],
     run() {
       console.log("usage: deno task medcrypt <command> [options]\n\ncommands:");
       for (const c of [...list, help]) console.log(`  ${c.name.padEnd(16)} ${c.summary}`);
@@ -43,6 +44,47 @@ export function allCommands(): Command[] {
     },
   };
   return [...list, help];
+}
+
+/**
+ * The help `--help` prints: the sub-command's own help when `sub` names one, the command's help
+ * when it has one spec, else the list of its sub-commands.
+ *
+ * @param cmd the command
+ * @param sub the first argument after the command's name, if any
+ * @returns the help text
+ * @example
+ * ```ts
+ * import { allCommands, commandHelp } from "./mod.ts";
+ * const rev = allCommands().find((c) => c.name === "revcipher")!;
+ * console.log(commandHelp(rev, "encrypt").includes("--exact")); // true
+ * ```
+ */
+export function commandHelp(cmd: Command, sub?: string): string {
+  const subSpec = cmd.specs.find((s: Spec) => s.name === `${cmd.name} ${sub}`);
+  if (subSpec) return helpText(subSpec);
+  const own = cmd.specs.find((s: Spec) => s.name === cmd.name);
+  const subs = cmd.specs.filter((s) => s !== own);
+  if (own) {
+    // a command that also has sub-commands (e.g. `serve add-client`) lists them after its help
+    return [
+      helpText(own),
+      ...(subs.length
+        ? ["", "sub-commands:", ...subs.map((s) => `  ${s.name}  ${s.summary} (see --help)`)]
+        : []),
+    ].join("\n");
+  }
+  const width = Math.max(...cmd.specs.map((s) => s.name.length));
+  return [
+    `usage: deno task medcrypt ${cmd.name} <sub-command> [options]`,
+    "",
+    cmd.summary,
+    "",
+    "sub-commands:",
+    ...cmd.specs.map((s) => `  ${s.name.padEnd(width)}  ${s.summary}`),
+    "",
+    `\`deno task medcrypt ${cmd.name} <sub-command> --help\` explains the options of each.`,
+  ].join("\n");
 }
 
 /**
@@ -67,7 +109,7 @@ export async function runCli(args: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(`usage: deno task medcrypt ${cmd.usage}\n\n${cmd.summary}`);
+    console.log(commandHelp(cmd, rest[0]));
     return 0;
   }
   try {

@@ -6,6 +6,7 @@ import { type MedImage, medImage } from "../image/types.ts";
 import { loadClinicalSamples } from "../datasets/clinical.ts";
 import { loadPneumoniaMNIST } from "../datasets/medmnist.ts";
 import { initBackend } from "../nn/backend.ts";
+import { medcrypt } from "./_test_util.ts";
 
 await initBackend();
 Deno.env.set("MEDCRYPT_QUIET", "1");
@@ -247,11 +248,89 @@ Deno.test("exact + robust: a 1/16-cropped 16-bit CT cipher decrypts bit for bit;
     "--key",
     "k",
     "--robust",
+    "--paper",
     "--in",
     ct.path,
     "--out",
     join(dir, "z.png"),
   ]);
   assert.notEqual(misuse.code, 0);
-  assert.match(misuse.err, /--robust needs --exact/);
+  assert.match(misuse.err, /--robust needs the exact variant/);
+});
+
+Deno.test("no flags: a 16-bit scan round-trips bit for bit, and both commands say 'exact'", async () => {
+  const dir = await Deno.makeTempDir();
+  const src = "data/clinical/mr-brain-1.npy", c = join(dir, "c.png"), out = join(dir, "d.npy");
+  const enc = await medcrypt("revcipher", "encrypt", "--key", "k3y", "--in", src, "--out", c);
+  assert.equal(enc.code, 0, enc.stderr);
+  assert.match(enc.stdout, /exact variant: decrypts to the very same pixels/);
+  const dec = await medcrypt("revcipher", "decrypt", "--key", "k3y", "--in", c, "--out", out);
+  assert.equal(dec.code, 0, dec.stderr);
+  assert.match(dec.stdout, /exact variant/);
+  const [a, b] = [await readImage(src), await readImage(out)];
+  assert.ok(a.bitDepth > 8);
+  assert.equal(b.bitDepth, a.bitDepth);
+  assert.ok(b.data.every((v, i) => v === a.data[i]), "default round trip not bit-exact");
+  // decrypting again over the same output is refused without --force, and the file is untouched
+  const before = await Deno.readFile(out);
+  const again = await medcrypt("revcipher", "decrypt", "--key", "k3y", "--in", c, "--out", out);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists; refusing to overwrite it \(use --force\)/);
+  assert.deepEqual(await Deno.readFile(out), before);
+  const forced = await medcrypt(
+    "revcipher",
+    "decrypt",
+    "--key",
+    "k3y",
+    "--in",
+    c,
+    "--out",
+    out,
+    "--force",
+  );
+  assert.equal(forced.code, 0, forced.stderr);
+  // so is encrypting over an existing cipher
+  const over = await medcrypt("revcipher", "encrypt", "--key", "k", "--in", src, "--out", c);
+  assert.equal(over.code, 1);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--paper: encrypt and decrypt print the lossy error measured on this image", async () => {
+  const dir = await Deno.makeTempDir();
+  const src = "data/clinical/mr-brain-1.npy", c = join(dir, "c.png"), out = join(dir, "d.npy");
+  const enc = await medcrypt(
+    "revcipher",
+    "encrypt",
+    "--paper",
+    "--key",
+    "k3y",
+    "--in",
+    src,
+    "--out",
+    c,
+  );
+  assert.equal(enc.code, 0, enc.stderr);
+  const line = /PAPER variant \(lossy\).*max \|Δ\| (\d+) of (\d+) grey levels, PSNR ([\d.]+) dB/;
+  const m = line.exec(enc.stdout);
+  assert.ok(m, enc.stdout);
+  const dec = await medcrypt("revcipher", "decrypt", "--key", "k3y", "--in", c, "--out", out);
+  assert.equal(dec.code, 0, dec.stderr);
+  const md = line.exec(dec.stdout);
+  assert.ok(md, dec.stdout);
+  assert.deepEqual(md.slice(1), m.slice(1));
+  // the numbers are this very image's error
+  const [a, b] = [await readImage(src), await readImage(out)];
+  let max = 0, se = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - b.data[i]);
+    max = Math.max(max, d);
+    se += d * d;
+  }
+  const peak = 2 ** a.bitDepth - 1;
+  assert.equal(Number(m[1]), max);
+  assert.ok(max > 0, "the paper variant was expected to be lossy on this scan");
+  assert.equal(Number(m[2]), peak);
+  const psnr = 10 * Math.log10(peak * peak / (se / a.data.length));
+  assert.ok(Math.abs(Number(m[3]) - psnr) < 0.06, `${m[3]} vs ${psnr}`);
+  await Deno.remove(dir, { recursive: true });
 });

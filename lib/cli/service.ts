@@ -18,26 +18,40 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { Command } from "./types.ts";
 import { MedCryptError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
+import { int, parseFlags, type Spec, str, usageError } from "./flags.ts";
 import { loadHeModel } from "../he/model.ts";
 import { SHIPPED_MODEL_PATH } from "../he/pipeline.ts";
 import { startService } from "../service/server.ts";
 import { defaultStateDir, ServiceStore } from "../service/store.ts";
 
-type ParseOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
+/**
+ * Where a client command's token comes from, for the help of `he-infer` and `client`.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_NOTE } from "./service.ts";
+ * console.log(TOKEN_NOTE.includes("MEDCRYPT_TOKEN")); // true
+ * ```
+ */
+export const TOKEN_NOTE: string = "Token (with --server): the variable named by --token-env, " +
+  "else MEDCRYPT_TOKEN, else, for a server on this machine (127.0.0.1, localhost), the token " +
+  "file of client 'local' that `serve` writes into its default state folder. " +
+  "`serve add-client NAME` makes a token for another client.";
 
-function parse(args: string[], options: ParseOptions, positionals = false) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
-  } catch (e) {
-    throw new MedCryptError("usage", (e as Error).message);
-  }
-}
-
-/** The token file of the `local` client in a state folder. */
+/**
+ * The token file of the `local` client in a state folder.
+ *
+ * @param state the state folder
+ * @returns `state/local.token`
+ * @example
+ * ```ts
+ * import { localTokenPath } from "./service.ts";
+ * console.log(localTokenPath("/srv/medcrypt")); // /srv/medcrypt/local.token
+ * ```
+ */
 export function localTokenPath(state: string): string {
   return join(state, "local.token");
 }
@@ -54,29 +68,100 @@ async function ensureLocalClient(store: ServiceStore): Promise<string> {
   return path;
 }
 
-function int(v: unknown, name: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new MedCryptError(
-      "usage",
-      `--${name} must be a whole number in ${min}..${max}, not '${v}'`,
-    );
-  }
-  return n;
-}
+const STATE_FLAG = {
+  type: "string",
+  value: "DIR",
+  default: "$XDG_STATE_HOME/medcrypt, else ~/.local/state/medcrypt",
+  help: "the service's state folder (clients, budgets, stored scans, the server's key; created " +
+    "mode 0700 if missing)",
+} as const;
+
+const SERVE: Spec = {
+  name: "serve",
+  summary: "run the diagnostic service (CKKS, envelope and plaintext inference, scans at rest)",
+  flags: {
+    port: {
+      type: "string",
+      value: "N",
+      default: "8443",
+      help: "the TCP port to listen on, 0..65535 (0: any free port, printed at start)",
+    },
+    host: {
+      type: "string",
+      value: "ADDRESS",
+      default: "127.0.0.1",
+      help: "the address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface, " +
+        "then give --tls-cert and --tls-key)",
+    },
+    state: STATE_FLAG,
+    model: {
+      type: "string",
+      value: "MODEL.json",
+      default: "data/models/he_cnn.json, the shipped model",
+      help: "the HE-friendly CNN to serve (as `he-train` writes it)",
+    },
+    "tls-cert": {
+      type: "string",
+      value: "CERT.pem",
+      help: "serve HTTPS with this PEM certificate (chain); needs --tls-key",
+    },
+    "tls-key": {
+      type: "string",
+      value: "KEY.pem",
+      help: "the PEM private key of --tls-cert",
+    },
+    "max-waiting": {
+      type: "string",
+      value: "N",
+      default: "4",
+      help: "CKKS queries that may wait behind the one being evaluated, 0..1000 (more are " +
+        "refused as busy)",
+    },
+  },
+  examples: [
+    "serve",
+    "serve --port 9000 --state /tmp/medcrypt-state",
+    "serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem",
+  ],
+  notes: [
+    "Runs until Ctrl-C (SIGINT) or SIGTERM. Prints the URL it listens on, its state folder and " +
+    "where the token of client 'local' is: on first start it registers client 'local' and " +
+    "writes its token to DIR/local.token (mode 0600), so `he-infer --server` and `client` work " +
+    "on this machine without copying a token.",
+    "Clients elsewhere need a token: `deno task medcrypt serve add-client NAME` registers one " +
+    "(see `deno task medcrypt serve add-client --help`).",
+  ],
+};
+
+const ADD_CLIENT: Spec = {
+  name: "serve add-client",
+  summary: "register a client of the service and print its token (shown once)",
+  positionals: "NAME",
+  positionalHelp: "the client's name: 1..64 characters of A-Z a-z 0-9 _ . - (unique)",
+  flags: {
+    budget: {
+      type: "string",
+      value: "N",
+      default: "unlimited",
+      help: "how many charged requests (images diagnosed) the client may make",
+    },
+    state: STATE_FLAG,
+  },
+  examples: ["serve add-client site-a --budget 100", "serve add-client bob"],
+  notes: [
+    "The token is printed on stdout and never again: only its hash is stored. Give it to the " +
+    "client, who sets MEDCRYPT_TOKEN (or names a variable with --token-env). The server need not " +
+    "be stopped.",
+  ],
+};
 
 function addClient(args: string[]): number {
-  const { values, positionals } = parse(args, {
-    budget: { type: "string" },
-    state: { type: "string" },
-  }, true);
-  if (positionals.length !== 1) {
-    throw new MedCryptError("usage", "give one client NAME: serve add-client NAME");
-  }
-  const store = ServiceStore.open((values.state as string | undefined) ?? defaultStateDir());
+  const p = parseFlags(ADD_CLIENT, args);
+  if (p.positionals.length !== 1) usageError(ADD_CLIENT, "give one client NAME");
+  const budget = str(p, "budget") === undefined ? null : int(ADD_CLIENT, p, "budget", 0, 0, 1e12);
+  const store = ServiceStore.open(str(p, "state") ?? defaultStateDir());
   try {
-    const budget = values.budget === undefined ? null : int(values.budget, "budget", 0, 1e12);
-    const { client, token } = store.addClient(positionals[0], budget);
+    const { client, token } = store.addClient(p.positionals[0], budget);
     console.log(token);
     console.error(
       `client '${client.name}' added (budget ${
@@ -93,37 +178,24 @@ const serve: Command = {
   name: "serve",
   summary:
     "run the diagnostic service (HE, plaintext inference) on HTTP(S); `serve add-client NAME`",
-  usage: "serve [--port 8443] [--host 127.0.0.1] [--state DIR] [--model MODEL.json] " +
-    "[--tls-cert CERT.pem --tls-key KEY.pem] [--max-waiting N]\n  serve add-client NAME [--budget N] [--state DIR]",
+  specs: [SERVE, ADD_CLIENT],
   async run(args) {
     if (args[0] === "add-client") return addClient(args.slice(1));
-    const { values } = parse(args, {
-      port: { type: "string", default: "8443" },
-      host: { type: "string", default: "127.0.0.1" },
-      state: { type: "string" },
-      model: { type: "string", default: SHIPPED_MODEL_PATH },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "max-waiting": { type: "string", default: "4" },
-    });
-    const port = int(values.port, "port", 0, 65535);
-    const maxWaiting = int(values["max-waiting"], "max-waiting", 0, 1000);
-    if (!values["tls-cert"] !== !values["tls-key"]) {
-      throw new MedCryptError("usage", "give both --tls-cert and --tls-key, or neither");
-    }
-    const tls = values["tls-cert"]
-      ? {
-        cert: await Deno.readTextFile(values["tls-cert"] as string),
-        key: await Deno.readTextFile(values["tls-key"] as string),
-      }
+    const p = parseFlags(SERVE, args);
+    const port = int(SERVE, p, "port", 8443, 0, 65535);
+    const maxWaiting = int(SERVE, p, "max-waiting", 4, 0, 1000);
+    const certPath = str(p, "tls-cert"), keyPath = str(p, "tls-key");
+    if (!certPath !== !keyPath) usageError(SERVE, "give both --tls-cert and --tls-key, or neither");
+    const tls = certPath && keyPath
+      ? { cert: await Deno.readTextFile(certPath), key: await Deno.readTextFile(keyPath) }
       : undefined;
-    const model = await loadHeModel(values.model as string);
-    const store = ServiceStore.open((values.state as string | undefined) ?? defaultStateDir());
+    const model = await loadHeModel(str(p, "model") ?? SHIPPED_MODEL_PATH);
+    const store = ServiceStore.open(str(p, "state") ?? defaultStateDir());
     const tokenFile = await ensureLocalClient(store);
     const svc = await startService({
       store,
       model,
-      hostname: values.host as string,
+      hostname: str(p, "host") ?? "127.0.0.1",
       port,
       tls,
       limits: { maxWaiting },
@@ -144,8 +216,28 @@ const serve: Command = {
 /**
  * The token for a service: `--token-env VAR`, else `MEDCRYPT_TOKEN`, else (for a server on this
  * machine) the `local` client's token file in the default state folder.
+ *
+ * @param url the service's URL (`--server`)
+ * @param envVar the `--token-env` value, if given
+ * @returns the token
+ * @example
+ * ```ts
+ * import { serviceToken } from "./service.ts";
+ * Deno.env.set("MEDCRYPT_TOKEN", "mc_example");
+ * console.log(await serviceToken("https://diagnose.example.org", undefined)); // mc_example
+ * Deno.env.delete("MEDCRYPT_TOKEN");
+ * ```
  */
 export async function serviceToken(url: string, envVar: unknown): Promise<string> {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    throw new MedCryptError(
+      "usage",
+      `--server '${url}' is not a URL (e.g. http://127.0.0.1:8443, as \`deno task medcrypt serve\` prints)`,
+    );
+  }
   if (typeof envVar === "string") {
     const t = Deno.env.get(envVar);
     if (!t) throw new MedCryptError("usage", `--token-env ${envVar}: the variable is not set`);
@@ -153,7 +245,6 @@ export async function serviceToken(url: string, envVar: unknown): Promise<string
   }
   const env = Deno.env.get("MEDCRYPT_TOKEN");
   if (env) return env;
-  const host = new URL(url).hostname;
   if (host === "127.0.0.1" || host === "localhost" || host === "[::1]") {
     const file = localTokenPath(defaultStateDir());
     try {
@@ -161,11 +252,14 @@ export async function serviceToken(url: string, envVar: unknown): Promise<string
     } catch {
       throw new MedCryptError(
         "usage",
-        `no token: set MEDCRYPT_TOKEN or --token-env VAR (no ${file} from a local \`medcrypt serve\`)`,
+        `no token: set MEDCRYPT_TOKEN or give --token-env VAR (there is no ${file}: start \`deno task medcrypt serve\` on this machine first, or make a token with \`deno task medcrypt serve add-client NAME\`)`,
       );
     }
   }
-  throw new MedCryptError("usage", "no token: set MEDCRYPT_TOKEN or give --token-env VAR");
+  throw new MedCryptError(
+    "usage",
+    "no token: set MEDCRYPT_TOKEN or give --token-env VAR (the server's operator makes one with `deno task medcrypt serve add-client NAME`)",
+  );
 }
 
 /** The service commands. */

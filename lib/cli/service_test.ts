@@ -4,6 +4,7 @@ import { encodeNpy, medImage } from "../image/mod.ts";
 import { spawnServe } from "../service/spawn.ts";
 
 const cli = new URL("../../tasks/medcrypt.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 const dec = new TextDecoder();
 
 async function medcrypt(env: Record<string, string>, ...args: string[]) {
@@ -129,11 +130,60 @@ Deno.test("cli client: envelope and plain diagnoses agree over the socket; scans
     assert.equal(gone.code, 1);
     assert.equal(gone.stderr.trim().split("\n").length, 1, gone.stderr);
     assert.match(gone.stderr, /unknown-scan|no stored scan/);
+    // a 1024×1024 scan: refused here, naming the file; fitted with --resize
+    const big = `${ROOT}data/clinical/cxr-1.npy`;
+    const refused = await run("diagnose", "--in", big, "--method", "plain");
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assert.match(refused.stderr, /cxr-1\.npy`: image is 1024×1024.*--resize.*medcrypt resize /);
+    const fitted = await run("diagnose", "--in", big, "--method", "plain", "--resize");
+    assert.equal(fitted.code, 0, fitted.stderr);
+    assert.match(
+      fitted.stdout,
+      /cxr-1\.npy: \w+ \(resized 1024×1024 → 28×28 by area averaging; logits/,
+    );
     const pinned = await run("diagnose", "--in", img, "--pin", "00".repeat(32));
     assert.equal(pinned.code, 1);
     assert.match(pinned.stderr, /not the expected/);
   } finally {
     await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli client fetch: an existing --out is refused before connecting; unknown sub-commands and flags are usage errors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/have.mce`;
+    await Deno.writeTextFile(out, "keep");
+    // nothing listens on port 9: the refusal comes first
+    const r = await medcrypt(
+      { XDG_STATE_HOME: dir },
+      "client",
+      "fetch",
+      "--server",
+      "http://127.0.0.1:9",
+      "--id",
+      "0123456789abcdef",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr.trim(),
+      /have\.mce`: already exists; refusing to overwrite it \(use --force\)$/,
+    );
+    assert.equal(await Deno.readTextFile(out), "keep");
+    const u = await medcrypt({}, "client", "fetchall");
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /unknown client sub-command 'fetchall'.*diagnose, store, list/);
+    const f = await medcrypt({}, "client", "list", "--server", "http://127.0.0.1:9", "--id", "x");
+    assert.equal(f.code, 2);
+    assert.match(f.stderr, /--id.*client list --help/);
+    const a = await medcrypt({ XDG_STATE_HOME: dir }, "serve", "add-client");
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /give one client NAME.*serve add-client --help/);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -19,6 +19,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { basename, dirname, extname, join } from "node:path";
 import type {
   CKKSEncoder,
   Decryptor,
@@ -56,6 +57,27 @@ export interface KeySizes {
   secretKey: number;
 }
 
+/** A path as a shell word: unchanged when it is safe to paste, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What to do about an image the model cannot take: rerun with `--resize`, or make a copy with the
+ * `resize` command, beside the input and named after it when `name` is a file (the service passes
+ * descriptions such as "the uploaded image", which get placeholders).
+ */
+function resizeHint(name: string | undefined, w: number, h: number): string {
+  const size = w === h ? `${w}` : `${w}x${h}`;
+  const isFile = name !== undefined && (name.includes("/") || extname(name) !== "");
+  const files = isFile
+    ? `${shellWord(name)} ${
+      shellWord(join(dirname(name), `${basename(name, extname(name))}-${size}.png`))
+    }`
+    : `IMAGE COPY.png`;
+  return `rerun with \`--resize\` (it resizes to ${w}×${h} and converts to 8-bit), or make a ${w}×${h} 8-bit copy with \`deno task medcrypt resize ${files} --size ${size} --method area --depth 8\``;
+}
+
 /**
  * Checks an image against the model's input and scales it to `[0, 1]`.
  *
@@ -80,14 +102,18 @@ export function imageToInput(
   if (img.width !== w || img.height !== h) {
     throw new MedCryptError(
       "bad-shape",
-      `image is ${img.width}×${img.height}; the HE model takes ${w}×${h} (resize it first, e.g. \`medcrypt resize\`)`,
+      `image is ${img.width}×${img.height}; the HE model takes ${w}×${h}: ${
+        resizeHint(name, w, h)
+      }`,
       { file: name },
     );
   }
   if (img.bitDepth !== 8 || !(img.data instanceof Uint8Array)) {
     throw new MedCryptError(
       "bad-bit-depth",
-      `image has bit depth ${img.bitDepth}; the HE model was trained on 8-bit images (0..255)`,
+      `image has bit depth ${img.bitDepth}; the HE model was trained on 8-bit images (0..255): ${
+        resizeHint(name, w, h)
+      }`,
       { file: name },
     );
   }
@@ -96,7 +122,9 @@ export function imageToInput(
       "bad-values",
       `image values were mapped into 0..${
         2 ** img.bitDepth - 1
-      } from another range (slope ${img.rescale.slope}, intercept ${img.rescale.intercept}, e.g. signed data); the HE model takes unsigned 8-bit pixels as stored`,
+      } from another range (slope ${img.rescale.slope}, intercept ${img.rescale.intercept}, e.g. signed data); the HE model takes unsigned 8-bit pixels as stored: ${
+        resizeHint(name, w, h)
+      }`,
       { file: name },
     );
   }

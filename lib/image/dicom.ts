@@ -17,8 +17,10 @@
  *   physical value (e.g. Hounsfield units). Nothing is lost.
  * - `MONOCHROME1` (white is low) is inverted to `MONOCHROME2` (`max - v`) and the rescale adjusted
  *   (`slope → -slope`, `intercept → intercept + slope · max`), again losslessly.
- * - Rescale Slope/Intercept, Modality and Pixel Spacing are kept. Multi-frame files: frame 0 by
- *   default (option `frame`).
+ * - Rescale Slope/Intercept, Modality and Pixel Spacing are kept. Rescale Type (0028,1054), the
+ *   unit of the physical values (`HU`, `OD`, …), is kept as `rescale.unit` when present (`US`,
+ *   "unspecified", is the same as absent). Multi-frame files: frame 0 by default (option
+ *   `frame`).
  * - The declared pixel data length must be Rows × Columns × Bits Allocated × frames (plus one pad
  *   byte to an even length), and element lengths must fit the file; both are checked before any
  *   pixel buffer is allocated.
@@ -26,7 +28,8 @@
  * ## Writing ({@linkcode encodeDicom})
  * A Secondary Capture Image (1.2.840.10008.5.1.4.1.1.7), explicit VR little endian, MONOCHROME2,
  * unsigned, Bits Stored = bit depth, with Modality (`OT` when unknown), Pixel Spacing and
- * Rescale Slope/Intercept when the image has them, fresh `2.25.` UIDs, and empty patient fields.
+ * Rescale Slope/Intercept (and Rescale Type from `rescale.unit`) when the image has them, fresh
+ * `2.25.` UIDs, and empty patient fields.
  *
  * @example
  * ```ts
@@ -365,7 +368,10 @@ export function decodeDicom(
   let intercept = ds.floatString("x00281052") ?? 0;
   if (!Number.isFinite(slope) || slope === 0) slope = 1;
   if (!Number.isFinite(intercept)) intercept = 0;
-  let rescaled = ds.elements.x00281053 !== undefined || ds.elements.x00281052 !== undefined;
+  const type = ds.string("x00281054")?.trim();
+  const unit = type && type !== "US" ? type : undefined;
+  let rescaled = ds.elements.x00281053 !== undefined || ds.elements.x00281052 !== undefined ||
+    unit !== undefined;
   if (h.signed) {
     intercept -= slope * half;
     rescaled = true;
@@ -384,7 +390,7 @@ export function decodeDicom(
     bitDepth: stored,
     ...(h.modality ? { modality: h.modality } : {}),
     ...(pixelSpacing ? { pixelSpacing } : {}),
-    ...(rescaled ? { rescale: { slope, intercept } } : {}),
+    ...(rescaled ? { rescale: { slope, intercept, ...(unit ? { unit } : {}) } } : {}),
   });
 }
 
@@ -501,6 +507,7 @@ export function encodeDicom(img: MedImage): Uint8Array {
   if (img.rescale) {
     w.str(0x0028, 0x1052, "DS", ds(img.rescale.intercept));
     w.str(0x0028, 0x1053, "DS", ds(img.rescale.slope));
+    if (img.rescale.unit) w.str(0x0028, 0x1054, "LO", img.rescale.unit.slice(0, 64));
   }
   const n = img.width * img.height;
   const pix = new Uint8Array(wide ? n * 2 : n + (n % 2));

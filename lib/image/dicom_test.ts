@@ -44,7 +44,14 @@ function part10(ts: string, body: number[]): Uint8Array {
 
 function imageBody(
   explicit: boolean,
-  opts: { bits: number; stored: number; high: number; signed: number; photo: string },
+  opts: {
+    bits: number;
+    stored: number;
+    high: number;
+    signed: number;
+    photo: string;
+    rescaleType?: string;
+  },
   pixels: number[],
 ) {
   const b = new Builder(explicit)
@@ -60,6 +67,7 @@ function imageBody(
     .us(0x0028, 0x0103, opts.signed)
     .str(0x0028, 0x1052, "DS", "-1024")
     .str(0x0028, 0x1053, "DS", "1");
+  if (opts.rescaleType !== undefined) b.str(0x0028, 0x1054, "LO", opts.rescaleType);
   const raw = opts.bits === 8 ? pixels : pixels.flatMap((v) => [v & 0xff, (v >> 8) & 0xff]);
   return b.el(0x7fe0, 0x0010, opts.bits === 8 ? "OB" : "OW", raw).bytes;
 }
@@ -196,4 +204,22 @@ Deno.test("Rows forged smaller than the Pixel Data: refused, not read as a part 
   assert.throws(() => decodeDicom(b, "r.dcm"), /240 bytes; 12×5×1 frame\(s\) of 16 bits are 120/);
   // an 8-bit image of odd size keeps its pad byte
   assert.equal(decodeDicom(encodeDicom(medImage(new Uint8Array(15), 5, 3))).height, 3);
+});
+
+Deno.test("Rescale Type (0028,1054) is read into rescale.unit and written back", () => {
+  const opts = { bits: 16, stored: 16, high: 15, signed: 0, photo: "MONOCHROME2" };
+  const withType = (t?: string) =>
+    decodeDicom(
+      part10("1.2.840.10008.1.2.1", imageBody(true, { ...opts, rescaleType: t }, [1, 2])),
+    );
+  assert.deepEqual(withType("HU").rescale, { slope: 1, intercept: -1024, unit: "HU" });
+  assert.deepEqual(withType("OD ").rescale, { slope: 1, intercept: -1024, unit: "OD" });
+  // "US" (unspecified) and absent both leave the unit unknown
+  assert.deepEqual(withType("US").rescale, { slope: 1, intercept: -1024 });
+  assert.deepEqual(withType().rescale, { slope: 1, intercept: -1024 });
+  const img = medImage(new Uint16Array([0, 1, 2, 3]), 2, 2, {
+    bitDepth: 12,
+    rescale: { slope: 0.5, intercept: 3, unit: "OD" },
+  });
+  assert.deepEqual(decodeDicom(encodeDicom(img)).rescale, { slope: 0.5, intercept: 3, unit: "OD" });
 });

@@ -52,7 +52,7 @@ function requireFormat(path: string, verb: string): ImageFormat {
   if (!f && path.toLowerCase().endsWith(".npz")) {
     throw new MedCryptError(
       "unknown-format",
-      `is an .npz archive of arrays, not one image; use decodeNpz or loadMedMNIST`,
+      `is an .npz archive of arrays, not one image (\`deno task medcrypt info ${path}\` lists its arrays)`,
       { file: path },
     );
   }

@@ -22,3 +22,4 @@ export * from "./png.ts";
 export * from "./dicom.ts";
 export * from "./io.ts";
 export * from "./ops.ts";
+export * from "./window.ts";

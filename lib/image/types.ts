@@ -33,7 +33,12 @@ export interface MedImage {
   /** Physical size of a pixel in mm, `[row spacing, column spacing]`, if known. */
   readonly pixelSpacing?: readonly [number, number];
   /** Linear map from stored to physical values (e.g. Hounsfield units), if known. */
-  readonly rescale?: { readonly slope: number; readonly intercept: number };
+  readonly rescale?: {
+    readonly slope: number;
+    readonly intercept: number;
+    /** Unit of the physical values, e.g. `"HU"` (DICOM Rescale Type, or implied by CT). */
+    readonly unit?: string;
+  };
 }
 
 /** Optional fields of a {@linkcode MedImage}. */
@@ -45,7 +50,7 @@ export interface MedImageOptions {
   /** Pixel spacing in mm. */
   pixelSpacing?: readonly [number, number];
   /** Stored-to-physical rescale. */
-  rescale?: { slope: number; intercept: number };
+  rescale?: { slope: number; intercept: number; unit?: string };
 }
 
 /**

@@ -21,7 +21,7 @@ import type { CipherDecryptOptions, CipherResult, ImageCipher } from "../types.t
 import { loadDefaultModel, type RevCipherModel } from "./model.ts";
 import { decryptExact, encryptExact } from "./exact.ts";
 import { isRobustSize, recoverCipher, ROBUST_PARITY } from "./robust.ts";
-import { decryptPaper, encryptPaper } from "./paper.ts";
+import { decryptPaper, encryptPaper, type PaperEncryptOptions } from "./paper.ts";
 import { decodeHeader, encodeHeader, type RevHeader } from "./header.ts";
 import { type UserKey } from "../types.ts";
 
@@ -35,6 +35,7 @@ export type Variant = "exact" | "paper";
  * @param key user key
  * @param variant `"exact"` (bit-exact) or `"paper"` (lossy, paper B's architecture)
  * @param model the model (default: the shipped one)
+ * @param options paper variant: `measure` records the decryption error in the header
  * @returns cipher and header
  * @example
  * ```ts
@@ -49,9 +50,12 @@ export async function revEncrypt(
   key: UserKey,
   variant: Variant,
   model?: RevCipherModel,
+  options: PaperEncryptOptions = {},
 ): Promise<CipherResult<RevHeader>> {
   const m = model ?? await loadDefaultModel();
-  return variant === "exact" ? await encryptExact(img, key, m) : await encryptPaper(img, key, m);
+  return variant === "exact"
+    ? await encryptExact(img, key, m)
+    : await encryptPaper(img, key, m, options);
 }
 
 /**

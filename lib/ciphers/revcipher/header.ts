@@ -62,6 +62,11 @@ export interface RevHeader {
   pixelSpacing?: [number, number];
   /** Rescale of the original, if known. */
   rescale?: { slope: number; intercept: number };
+  /**
+   * Paper variant, when measured at encrypt time: how far its (lossy) decryption is from the
+   * original — the largest absolute pixel error and the PSNR in dB (`null`: no error at all).
+   */
+  fidelity?: { maxAbsError: number; psnr: number | null };
   /** Authentication tag over all other members (hex, 32 digits), `SPEC.md` §9.4. */
   tag: string;
 }
@@ -87,6 +92,7 @@ const ORDER = [
   "modality",
   "pixelSpacing",
   "rescale",
+  "fidelity",
   "tag",
 ] as const;
 
@@ -101,6 +107,8 @@ function canonical(h: Partial<RevHeader>, withTag: boolean): Record<string, unkn
       ? [...h.pixelSpacing!]
       : k === "alpha"
       ? [...h.alpha!]
+      : k === "fidelity"
+      ? { maxAbsError: h.fidelity!.maxAbsError, psnr: h.fidelity!.psnr }
       : h[k];
   }
   return out;
@@ -203,6 +211,14 @@ export function decodeHeader(bytes: Uint8Array): RevHeader {
       !Number.isFinite(rs.intercept))
   ) {
     bad("rescale is not { slope, intercept } numbers");
+  }
+  const fi = h.fidelity as Record<string, unknown> | undefined;
+  if (
+    fi !== undefined &&
+    (typeof fi !== "object" || fi === null || !Number.isInteger(fi.maxAbsError) ||
+      (fi.maxAbsError as number) < 0 || !(fi.psnr === null || Number.isFinite(fi.psnr)))
+  ) {
+    bad("fidelity is not { maxAbsError: whole number, psnr: number or null }");
   }
   return canonical(h as Partial<RevHeader>, true) as unknown as RevHeader;
 }

@@ -33,6 +33,7 @@ import {
   type RevHeader,
   SCHEME,
   sealHeader,
+  type UnsealedHeader,
   verifyHeader,
 } from "./header.ts";
 import { containerBits, metaOf, padEven } from "./exact.ts";
@@ -108,6 +109,7 @@ export async function encryptPaper(
   img: MedImage,
   key: UserKey,
   model: RevCipherModel,
+  options: PaperEncryptOptions = {},
 ): Promise<CipherResult<RevHeader>> {
   await ensureBackend();
   const bits = containerBits(img.bitDepth), M = 2 ** bits;
@@ -130,26 +132,61 @@ export async function encryptPaper(
   const q = bits === 8 ? new Uint8Array(W * H) : new Uint16Array(W * H);
   for (let i = 0; i < q.length; i++) q[i] = Math.round(cv[i] * M) % M;
   const cipher = medImage(q, W, H, { bitDepth: bits });
-  const header = await sealHeader(
-    {
-      scheme: SCHEME,
-      variant: "paper",
-      width: img.width,
-      height: img.height,
-      bitDepth: img.bitDepth,
-      cipherWidth: W,
-      cipherHeight: H,
-      cipherBits: bits,
-      imageHash: toHex(hash),
-      check: toHex(await ck.checkValue()),
-      model: model.id,
-      alpha: alphaValues,
-      ...metaOf(img),
-    },
-    cipher,
-    ck,
-  );
-  return { cipher, header };
+  const unsealed: UnsealedHeader = {
+    scheme: SCHEME,
+    variant: "paper",
+    width: img.width,
+    height: img.height,
+    bitDepth: img.bitDepth,
+    cipherWidth: W,
+    cipherHeight: H,
+    cipherBits: bits,
+    imageHash: toHex(hash),
+    check: toHex(await ck.checkValue()),
+    model: model.id,
+    alpha: alphaValues,
+    ...metaOf(img),
+  };
+  const header = await sealHeader(unsealed, cipher, ck);
+  if (!options.measure) return { cipher, header };
+  // decrypt once and record how far the result is from the original, sealed into the header
+  const fidelity = measureFidelity(img, await decryptPaper(cipher, header, key, model));
+  return { cipher, header: await sealHeader({ ...unsealed, fidelity }, cipher, ck) };
+}
+
+/** Options of {@linkcode encryptPaper}. */
+export interface PaperEncryptOptions {
+  /** Decrypt once and record the error in the header's `fidelity` (costs one decryption). */
+  measure?: boolean;
+}
+
+/**
+ * How far a lossy decryption is from the original: the largest absolute pixel error and the PSNR
+ * in dB against the peak `2^bitDepth − 1` (`null` when the two are equal).
+ *
+ * @param original the plain image
+ * @param decrypted its decryption (same size)
+ * @returns max |Δ| and PSNR
+ * @example
+ * ```ts
+ * import { measureFidelity } from "./paper.ts";
+ * import { medImage } from "../../image/types.ts";
+ * const a = medImage(new Uint8Array([0, 10]), 2, 1), b = medImage(new Uint8Array([0, 12]), 2, 1);
+ * console.log(measureFidelity(a, b).maxAbsError); // 2
+ * ```
+ */
+export function measureFidelity(
+  original: MedImage,
+  decrypted: MedImage,
+): { maxAbsError: number; psnr: number | null } {
+  let max = 0, se = 0;
+  for (let i = 0; i < original.data.length; i++) {
+    const d = Math.abs(original.data[i] - decrypted.data[i]);
+    if (d > max) max = d;
+    se += d * d;
+  }
+  const peak = 2 ** original.bitDepth - 1, mse = se / original.data.length;
+  return { maxAbsError: max, psnr: mse === 0 ? null : 10 * Math.log10((peak * peak) / mse) };
 }
 
 /**
