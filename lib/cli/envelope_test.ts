@@ -158,3 +158,51 @@ Deno.test("CLI: encrypt a folder: one .mce per file below it, a total, and a sec
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: the embedded scans folder in one encrypt, each back bit for bit; a dangling link fails alone", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let r = await medcrypt("keygen", "--out", `${dir}/k`, "--bits", "2048");
+    assert.equal(r.code, 0, r.stderr);
+    const scans = [...Deno.readDirSync(`${ROOT}data/clinical`)].map((e) => e.name).sort();
+    r = await medcrypt(
+      "encrypt",
+      "--to",
+      `${dir}/k/public.pem`,
+      "--in",
+      `${ROOT}data/clinical`,
+      "--out",
+      `${dir}/sealed`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${scans.length} files: ${scans.length} done, 0 failed\n$`));
+    for (const s of scans) {
+      const back = `${dir}/${s}`;
+      r = await decrypt(`${dir}/k/private.pem`, `${dir}/sealed/${s}.mce`, back);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await Deno.readFile(back), await Deno.readFile(`${ROOT}data/clinical/${s}`));
+    }
+    // a folder with a link to nowhere: the good file is encrypted, the link reported, exit 1
+    await Deno.mkdir(`${dir}/study`);
+    await Deno.copyFile(CT, `${dir}/study/a.npy`);
+    await Deno.symlink(`${dir}/nowhere`, `${dir}/study/b.npy`);
+    r = await medcrypt(
+      "encrypt",
+      "--to",
+      `${dir}/k/public.pem`,
+      "--in",
+      `${dir}/study`,
+      "--out",
+      `${dir}/o`,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /study\/a\.npy: → /);
+    assert.match(r.stdout, /study\/b\.npy: FAILED: /);
+    assert.match(r.stdout, /2 files: 1 done, 1 failed/);
+    assert.equal(r.stderr.trim(), "medcrypt encrypt: 1 of 2 files failed");
+    assert.ok(await exists(`${dir}/o/a.npy.mce`));
+    assert.equal(await exists(`${dir}/o/b.npy.mce`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
