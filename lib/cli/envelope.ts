@@ -295,7 +295,9 @@ const decryptCmd: Command = {
     try {
       const r = await decryptFile(input, output, key, { engine });
       console.log(
-        `decrypted ${input} → ${output} (${r.info.plaintextBytes} bytes of plaintext verified)`,
+        `decrypted ${input} → ${output} (${
+          (await Deno.stat(output)).size
+        } bytes written; all ${r.info.chunks} chunk(s) authenticated)`,
       );
     } finally {
       closeWorkers();
@@ -339,7 +341,7 @@ const inspectCmd: Command = {
     const lines = [
       `file:        ${file}`,
       `format:      MedCrypt envelope v${info.version}, ${info.suite}, ${info.chunks} chunk(s) of ${info.chunkSize} bytes`,
-      `sizes:       ${info.fileBytes} bytes on disk = header ${info.headerBytes} + payload ${info.payloadBytes}; plaintext ${info.plaintextBytes} bytes`,
+      `sizes:       ${info.fileBytes} bytes on disk = header ${info.headerBytes} + payload ${info.payloadBytes}; plaintext ${info.plaintextBytes} bytes (the file and its metadata record)`,
       `complete:    ${
         info.fileBytes === info.expectedFileBytes
           ? "yes"
