@@ -17,7 +17,7 @@
 import { MedCryptError } from "../../core/errors.ts";
 import { Rng } from "../../core/random.ts";
 import { type MedImage, medImage } from "../../image/types.ts";
-import { resize } from "../../image/ops.ts";
+import { crop, resize } from "../../image/ops.ts";
 import { loadClinicalSamples } from "../../datasets/clinical.ts";
 import { imageAt, loadPneumoniaMNIST } from "../../datasets/medmnist.ts";
 import type { ImageSet, PaperBOptions } from "./options.ts";
@@ -71,6 +71,50 @@ export async function paperBImages(
     out.push({ name: `pneumonia-test-${i}`, set: "8-bit", image: resize(img, S, S, "bilinear") });
   }
   return out;
+}
+
+/**
+ * The clinical scans at their own resolution: the centre `size` × `size` crop of every embedded
+ * clinical scan at least that large (no resampling), in the 16-bit set at its real bit depth and
+ * in the 8-bit set as its 8-bit version — the CT slices (512 × 512) and the chest X-ray at 512.
+ *
+ * @param size side of the crops
+ * @returns the crops, 16-bit set first
+ * @example
+ * ```ts
+ * import { nativeImages } from "./images.ts";
+ * const imgs = await nativeImages(512);
+ * console.log(imgs[0].image.width, imgs.every((i) => i.name.includes("native"))); // 512 true
+ * ```
+ */
+export async function nativeImages(size: number): Promise<TestImage[]> {
+  const big = (await loadClinicalSamples()).filter((s) =>
+    s.image.width >= size && s.image.height >= size
+  );
+  if (big.length === 0) {
+    throw new MedCryptError(
+      "missing-data",
+      `no embedded clinical scan is ${size}×${size} or larger`,
+    );
+  }
+  const crops = big.map((s) => ({
+    name: `${s.name} (native ${size}×${size} crop)`,
+    image: crop(
+      s.image,
+      Math.floor((s.image.width - size) / 2),
+      Math.floor((s.image.height - size) / 2),
+      size,
+      size,
+    ),
+  }));
+  return [
+    ...crops.filter((c) => c.image.bitDepth > 8).map((c) => ({ ...c, set: "16-bit" as const })),
+    ...crops.map((c) => ({
+      name: c.image.bitDepth > 8 ? `${c.name} (8-bit)` : c.name,
+      set: "8-bit" as const,
+      image: c.image.bitDepth > 8 ? to8bit(c.image) : c.image,
+    })),
+  ];
 }
 
 /**

@@ -32,7 +32,7 @@ import type { ExperimentResult } from "../../report/types.ts";
 import type { Experiment, ExperimentContext } from "../../report/types.ts";
 import { provenance } from "../../core/provenance.ts";
 import { paperBOptions } from "./options.ts";
-import { paperBImages } from "./images.ts";
+import { nativeImages, paperBImages } from "./images.ts";
 import { cipherEntries } from "./ciphers.ts";
 import { evaluateAll, type ImageRecord } from "./security.ts";
 import { decryptionSummaries, type DecryptionSummary } from "./speed.ts";
@@ -105,6 +105,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const lineup = await cipherEntries(ctx.seed);
   const { ciphers } = lineup;
   const records = await evaluateAll(ciphers, images, ctx.seed);
+  const nativeRecords = await evaluateAll(ciphers, await nativeImages(opt.nativeSize), ctx.seed);
   const decryption = await decryptionSummaries(ciphers, images, records);
   const robustness = await robustnessStudy(ciphers, images, opt.robustnessImages, ctx.seed);
   const chosen = await chosenPlaintextStudy(ciphers, images);
@@ -116,6 +117,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const tables = paperBTables(
     {
       records,
+      nativeRecords,
       decryption,
       attacks,
       kpa,
@@ -144,7 +146,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   return {
     tables,
     figures,
-    notes: paperBNotes(records, attacks, lineup, opt),
+    notes: paperBNotes(records, attacks, lineup, opt, nativeRecords),
     records,
     decryption,
     robustness,

@@ -52,6 +52,11 @@ export interface PaperBOptions {
   kpaSize: number;
   /** Hidden channels of the convolutional attacker. */
   kpaChannels: number;
+  /**
+   * Side of the native-resolution crops judged on their own (`security_native`): every clinical
+   * scan at least this large, its centre crop, no resampling.
+   */
+  nativeSize: number;
   /** Seed. */
   seed: number;
 }
@@ -79,6 +84,7 @@ export function paperBOptions(scale: "quick" | "full", seed: number): PaperBOpti
       kpaSteps: 60,
       kpaSize: 32,
       kpaChannels: 12,
+      nativeSize: 128,
       seed,
     }
     : {
@@ -90,6 +96,7 @@ export function paperBOptions(scale: "quick" | "full", seed: number): PaperBOpti
       kpaSteps: 300,
       kpaSize: 64,
       kpaChannels: 24,
+      nativeSize: 512,
       seed,
     };
 }

@@ -8,12 +8,14 @@ import {
   compactSecurityTable,
   criticalValueTable,
   evaluateAll,
+  nativeImages,
   paperBNotes,
   paperBOptions,
   securityTable,
   type TestImage,
 } from "./mod.ts";
 import { to8bit } from "./_depth.ts";
+import { loadClinicalSamples } from "../../datasets/clinical.ts";
 
 function scan(seed: number, bits: number): MedImage {
   const max = 2 ** bits - 1, w = 48;
@@ -102,4 +104,26 @@ Deno.test("paper-b: the learned cipher's exact variant decrypts bit-exactly insi
   const [rec] = await evaluateAll(learned.slice(0, 1), images, 5);
   assert(rec.fidelity!.exact);
   assertEquals(rec.tests.bits, 16);
+});
+
+Deno.test("paper-b native crops: the scans' own pixels at 512×512, 16-bit and 8-bit sets", async () => {
+  const crops = await nativeImages(512);
+  const scans = (await loadClinicalSamples()).filter((s) =>
+    s.image.width >= 512 && s.image.height >= 512
+  );
+  const deep = scans.filter((s) => s.image.bitDepth > 8);
+  assertEquals(crops.filter((c) => c.set === "16-bit").length, deep.length);
+  assertEquals(crops.filter((c) => c.set === "8-bit").length, scans.length);
+  assert(deep.length >= 4, "the CT slices are 512×512 and deeper than 8 bits");
+  for (const [i, s] of deep.entries()) {
+    const c = crops[i].image, x0 = (s.image.width - 512) >> 1, y0 = (s.image.height - 512) >> 1;
+    assertEquals([c.width, c.height, c.bitDepth], [512, 512, s.image.bitDepth]);
+    for (const [x, y] of [[0, 0], [511, 511], [100, 300]]) {
+      assertEquals(c.data[y * 512 + x], s.image.data[(y0 + y) * s.image.width + x0 + x]);
+    }
+  }
+  await nativeImages(4096).then(
+    () => assert(false, "no scan is 4096 wide"),
+    (e) => assert(/no embedded clinical scan is 4096×4096/.test(e.message)),
+  );
 });
