@@ -32,7 +32,7 @@ import type { ExperimentResult } from "../../report/types.ts";
 import type { Experiment, ExperimentContext } from "../../report/types.ts";
 import { provenance } from "../../core/provenance.ts";
 import { paperBOptions } from "./options.ts";
-import { nativeImages, paperBImages } from "./images.ts";
+import { paperBImages } from "./images.ts";
 import { cipherEntries } from "./ciphers.ts";
 import { evaluateAll, type ImageRecord } from "./security.ts";
 import { decryptionSummaries, type DecryptionSummary } from "./speed.ts";
@@ -50,9 +50,11 @@ import { type PaperBTables, paperBTables } from "./tables.ts";
 import { paperBNotes } from "./notes.ts";
 import { headerLeakStudy } from "./header_leaks.ts";
 import { keySpaceStudy } from "./key_space.ts";
+import { nativeExperiment } from "./native.ts";
 
 export * from "./options.ts";
 export * from "./images.ts";
+export * from "./native.ts";
 export * from "./ciphers.ts";
 export * from "./security.ts";
 export * from "./critical_values.ts";
@@ -105,7 +107,6 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const lineup = await cipherEntries(ctx.seed);
   const { ciphers } = lineup;
   const records = await evaluateAll(ciphers, images, ctx.seed);
-  const nativeRecords = await evaluateAll(ciphers, await nativeImages(opt.nativeSize), ctx.seed);
   const decryption = await decryptionSummaries(ciphers, images, records);
   const robustness = await robustnessStudy(ciphers, images, opt.robustnessImages, ctx.seed);
   const chosen = await chosenPlaintextStudy(ciphers, images);
@@ -117,7 +118,6 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   const tables = paperBTables(
     {
       records,
-      nativeRecords,
       decryption,
       attacks,
       kpa,
@@ -146,7 +146,7 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
   return {
     tables,
     figures,
-    notes: paperBNotes(records, attacks, lineup, opt, nativeRecords),
+    notes: paperBNotes(records, attacks, lineup, opt),
     records,
     decryption,
     robustness,
@@ -162,11 +162,11 @@ export async function runPaperB(ctx: ExperimentContext): Promise<PaperBResult> {
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.name)); // [ "paper-b" ]
+ * console.log(experiments.map((e) => e.name)); // [ "paper-b", "paper-b-native" ]
  * ```
  */
 export const experiments: Experiment[] = [{
   name: "paper-b",
   title: "Paper B: image-cipher security table, robustness and attacks",
   run: (ctx) => runPaperB(ctx),
-}];
+}, nativeExperiment];

@@ -18,7 +18,7 @@ import { type ImageRecord, SECURITY_METRICS } from "./security.ts";
 import type { AttackSummary } from "./plaintext_attacks.ts";
 
 /** The six statistics of the cipher image (the metrics before the NPCR/UACI ones). */
-const STATISTICS = SECURITY_METRICS.filter((m) =>
+export const STATISTICS: typeof SECURITY_METRICS = SECURITY_METRICS.filter((m) =>
   [
     "χ² uniformity (p)",
     "entropy (bits)",
@@ -35,8 +35,7 @@ const STATISTICS = SECURITY_METRICS.filter((m) =>
  * @param records the per-image records
  * @param attacks the attack summaries (none for the reference)
  * @param lineup the ciphers, and why the learned cipher is missing if it is
- * @param opt the options (image sizes)
- * @param native the records of the native-resolution crops, if any
+ * @param opt the options (image size)
  * @returns the notes, one sentence each
  * @example
  * ```ts
@@ -49,8 +48,7 @@ export function paperBNotes(
   records: readonly ImageRecord[],
   attacks: readonly AttackSummary[],
   lineup: CipherLineup,
-  opt: Pick<PaperBOptions, "size" | "seed" | "nativeSize">,
-  native?: readonly ImageRecord[],
+  opt: Pick<PaperBOptions, "size" | "seed">,
 ): string[] {
   const notes: string[] = [];
   for (const c of lineup.ciphers) {
@@ -67,18 +65,6 @@ export function paperBNotes(
           ? `; broken by a measured attack: ${broken ? "YES" : "no"}`
           : " (reference, not a cipher)") +
         ".",
-    );
-  }
-  if (native?.length) {
-    const per = lineup.ciphers.map((c) => {
-      const recs = native.filter((r) => r.cipher === c.label);
-      const ok = recs.filter((r) => STATISTICS.every((m) => m.get(r)!.pass["0.001"])).length;
-      return `${c.label} ${ok}/${recs.length}`;
-    });
-    notes.push(
-      `At native resolution (${opt.nativeSize}×${opt.nativeSize} centre crops, no resampling), all six statistics pass at α = 0.001 on: ${
-        per.join("; ")
-      }.`,
     );
   }
   notes.push(

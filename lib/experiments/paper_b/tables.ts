@@ -8,7 +8,7 @@
  * ```ts
  * import { paperBTables } from "./tables.ts";
  * import { paperBOptions } from "./options.ts";
- * const t = paperBTables({ records: [], nativeRecords: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
+ * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
  * console.log(Object.values(t).map((x) => x.name).slice(0, 2)); // [ "security_compact", "security_long" ]
  * ```
  * @module
@@ -36,8 +36,6 @@ export type PaperBTables = {
   securityCompact: NamedTable;
   /** `security_long`: mean value and pass rates per cipher, set and metric. */
   security: NamedTable;
-  /** `security_native`: the compact table on the clinical scans' native-resolution crops. */
-  securityNative: NamedTable;
   /** `decryption_speed_keyspace`: fidelity, wrong-key output, speed and key space. */
   decryption: NamedTable;
   /** `attacks`: every attack per cipher and set, and the verdict. */
@@ -60,8 +58,6 @@ export type PaperBTables = {
 export interface PaperBTableInputs {
   /** Per-image records. */
   records: readonly ImageRecord[];
-  /** Per-image records of the native-resolution crops (see `nativeImages`). */
-  nativeRecords: readonly ImageRecord[];
   /** Decryption summaries. */
   decryption: readonly DecryptionSummary[];
   /** Attack summaries. */
@@ -135,13 +131,13 @@ const rowsTable = <R extends object>(rows: readonly R[]): ColumnTable =>
  * ```ts
  * import { paperBTables } from "./tables.ts";
  * import { paperBOptions } from "./options.ts";
- * const t = paperBTables({ records: [], nativeRecords: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
+ * const t = paperBTables({ records: [], decryption: [], attacks: [], kpa: [], chosen: [], robustness: [], headerLeaks: [], keySpace: [] }, paperBOptions("quick", 1));
  * console.log(t.criticalValues.table.numRows()); // 6
  * ```
  */
 export function paperBTables(
   inputs: PaperBTableInputs,
-  opt: Pick<PaperBOptions, "size" | "seed" | "nativeSize">,
+  opt: Pick<PaperBOptions, "size" | "seed">,
 ): PaperBTables {
   const long = securityTable(inputs.records);
   const tables: PaperBTables = {
@@ -155,12 +151,6 @@ export function paperBTables(
       name: "security_long",
       table: long,
       caption: "Every cipher × set × metric: mean value and pass rate (%) at each α",
-    },
-    securityNative: {
-      name: "security_native",
-      table: compactSecurityTable(securityTable(inputs.nativeRecords)),
-      caption:
-        `Pass rates (% of images) at α = 0.05 / 0.01 / 0.001 on ${opt.nativeSize}×${opt.nativeSize} centre crops of the clinical scans at their own resolution (no resampling; the CT slices and the chest X-ray), critical values computed for that size`,
     },
     decryption: {
       name: "decryption_speed_keyspace",
