@@ -3,7 +3,8 @@
  * resolution. Paper B's table is at 256×256 (every image resampled to it); here every cipher sees
  * the centre crop of each embedded scan at least that large, without resampling — at `--full`
  * 512×512 (the CT slices and the chest X-ray), at quick 128×128 — judged with the critical values
- * of that size.
+ * of that size. The learned cipher runs with both shipped models: the 64×64 one of `paper-b` and
+ * the 256×256 one trained at paper B's own scale.
  *
  * @example
  * ```ts ignore
@@ -19,7 +20,9 @@ import type {
   ExperimentResult,
   NamedTable,
 } from "../../report/types.ts";
-import { cipherEntries, type CipherLineup } from "./ciphers.ts";
+import { cipherEntries, type CipherEntry, type CipherLineup } from "./ciphers.ts";
+import { loadRevCipherModel, revcipherExact, revcipherPaper } from "../../ciphers/revcipher/mod.ts";
+import { MODEL_256_DIR } from "../revcipher/model.ts";
 import { nativeImages } from "./images.ts";
 import { compactSecurityTable, evaluateAll, type ImageRecord, securityTable } from "./security.ts";
 import { criticalValueTable } from "./critical_values.ts";
@@ -73,6 +76,34 @@ export function nativeNotes(
   ];
 }
 
+/**
+ * The line-up with the learned cipher twice: with the shipped 64×64 model (as in `paper-b`) and
+ * with the shipped 256×256 one (paper B's own scale), each label saying which.
+ */
+async function withModel256(lineup: CipherLineup): Promise<CipherLineup> {
+  const learned = lineup.ciphers.filter((c) => c.label.startsWith("learned cipher"));
+  if (!learned.length) return lineup;
+  const m256 = await loadRevCipherModel(MODEL_256_DIR);
+  const at = (c: CipherEntry, side: number): CipherEntry => ({
+    ...c,
+    label: c.label.replace(/\)$/, `, ${side}×${side} model)`),
+    ...(side === 256
+      ? {
+        cipher: c.label.includes("exact") ? revcipherExact(m256) : revcipherPaper(m256),
+        note: c.note.replace("shipped 64×64 model", "shipped 256×256 model"),
+      }
+      : {}),
+  });
+  return {
+    ...lineup,
+    ciphers: [
+      ...lineup.ciphers.filter((c) => !learned.includes(c)),
+      ...learned.map((c) => at(c, 64)),
+      ...learned.map((c) => at(c, 256)),
+    ],
+  };
+}
+
 function withGcm(t: NamedTable): NamedTable {
   const cells = gcmCells(t.table);
   return cells.length ? { ...t, randomised: cells } : t;
@@ -93,7 +124,7 @@ function withGcm(t: NamedTable): NamedTable {
 export async function runPaperBNative(ctx: ExperimentContext): Promise<ExperimentResult> {
   const size = nativeSize(ctx.scale);
   const images = await nativeImages(size);
-  const lineup = await cipherEntries(ctx.seed);
+  const lineup = await withModel256(await cipherEntries(ctx.seed));
   const records = await evaluateAll(lineup.ciphers, images, ctx.seed);
   const long = securityTable(records);
   const tables: NamedTable[] = [
