@@ -433,7 +433,13 @@ const TRAIN: Spec = {
       default: "5",
       help: "filters of the 5×5 stride-2 convolution",
     },
-    hidden: { type: "string", value: "N", default: "32", help: "units of the hidden dense layer" },
+    hidden: {
+      type: "string",
+      value: "N",
+      default: "32",
+      help:
+        "units of the hidden dense layer; 0 leaves it and its activation out (depth 3, for --preset ckks-4096-d3)",
+    },
     augment: {
       type: "string",
       value: "PIXELS",
@@ -526,7 +532,7 @@ const heTrain: Command = {
     const seed = int(TRAIN, p, "seed", 1, 1);
     const epochs = int(TRAIN, p, "epochs", 12, 1);
     const filters = int(TRAIN, p, "filters", 5, 1);
-    const hidden = int(TRAIN, p, "hidden", 32, 1);
+    const hidden = int(TRAIN, p, "hidden", 32, 0);
     const classWeight = oneOf(TRAIN, p, "class-weight", ["none", "balanced"] as const, "none");
     const schedule = oneOf(TRAIN, p, "schedule", ["constant", "cosine"] as const, "constant");
     const labelSmoothing = num(p, "label-smoothing", 0, 0, 0.5);

@@ -345,7 +345,10 @@ export interface TrainHeFriendlyOptions {
   learningRate?: number;
   /** Convolution filters (default 5). */
   filters?: number;
-  /** Hidden units (default 32). */
+  /**
+   * Hidden units (default 32); 0 leaves the hidden layer and its activation out
+   * (conv → act → pool → dense: depth 3, which fits N = 4096).
+   */
   hidden?: number;
   /** `"square"` (default) or `"relu-approx"`. */
   activation?: "square" | "relu-approx";
@@ -512,11 +515,12 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     );
   const convW = init([K, K, 1, C], K * K);
   const convB = tf.variable(tf.zeros([C]));
-  const d1W = init([nFlat, H], nFlat);
-  const d1B = tf.variable(tf.zeros([H]));
-  const d2W = init([H, 2], H);
+  // hidden = 0: no hidden layer (conv → act → pool → dense, depth 3, fits N = 4096)
+  const d1W = H > 0 ? init([nFlat, H], nFlat) : undefined;
+  const d1B = H > 0 ? tf.variable(tf.zeros([H])) : undefined;
+  const d2W = H > 0 ? init([H, 2], H) : init([nFlat, 2], nFlat);
   const d2B = tf.variable(tf.zeros([2]));
-  const vars = [convW, convB, d1W, d1B, d2W, d2B];
+  const vars = [convW, convB, ...(d1W && d1B ? [d1W, d1B] : []), d2W, d2B];
   const polyT = (x: tf.Tensor) =>
     tf.add(tf.mul(x, tf.add(tf.scalar(poly.c1), tf.mul(tf.scalar(poly.c2), x))), poly.c0);
   const forward = (x: tf.Tensor4D): tf.Tensor2D => {
@@ -524,7 +528,9 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
     y = polyT(y);
     y = tf.avgPool(y as tf.Tensor4D, 2, 2, "valid");
     y = tf.reshape(y, [-1, nFlat]);
-    y = polyT(tf.add(tf.matMul(y as tf.Tensor2D, d1W as tf.Variable<tf.Rank.R2>), d1B));
+    if (d1W && d1B) {
+      y = polyT(tf.add(tf.matMul(y as tf.Tensor2D, d1W as tf.Variable<tf.Rank.R2>), d1B));
+    }
     return tf.add(tf.matMul(y as tf.Tensor2D, d2W as tf.Variable<tf.Rank.R2>), d2B) as tf.Tensor2D;
   };
   const lr0 = opts.learningRate ?? 0.003;
@@ -551,8 +557,12 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
         { kind: "conv2d", kernel: K, stride: S, filters: C, weights: f(convW), bias: f(convB) },
         { kind: "act", poly, name: activation },
         { kind: "avgpool", size: 2 },
-        { kind: "dense", units: H, weights: f(d1W), bias: f(d1B) },
-        { kind: "act", poly, name: activation },
+        ...(d1W && d1B
+          ? [
+            { kind: "dense" as const, units: H, weights: f(d1W), bias: f(d1B) },
+            { kind: "act" as const, poly, name: activation },
+          ]
+          : []),
         { kind: "dense", units: 2, weights: f(d2W), bias: f(d2B) },
       ],
       meta: {
@@ -597,7 +607,9 @@ export async function trainHeFriendly(opts: TrainHeFriendlyOptions = {}): Promis
         const wb = tf.tensor1d(sw);
         return opt.minimize(() => {
           const ce = tf.losses.softmaxCrossEntropy(yb, forward(xb), wb, smooth) as tf.Scalar;
-          const l2 = tf.addN([convW, d1W, d2W].map((v) => tf.sum(tf.square(v))));
+          const l2 = tf.addN(
+            [convW, ...(d1W ? [d1W] : []), d2W].map((v) => tf.sum(tf.square(v))),
+          );
           return tf.add(ce, tf.mul(wd, l2)) as tf.Scalar;
         }, true)!;
       });

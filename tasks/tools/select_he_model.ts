@@ -7,16 +7,14 @@
  * accuracy is read only to report it (every candidate's, and the chosen setting's mean ± sd); it
  * takes no part in the choice.
  *
- * Run: `deno run -A tasks/tools/select_he_model.ts [OUT_DIR]`; prints a Markdown table and the chosen command.
+ * Run: `deno run -A tasks/tools/select_he_model.ts [--family=n8192-d5|n4096-d3] [OUT_DIR]`; prints a
+ * Markdown table and the chosen command.
  * @module
  */
 
 const SEEDS = [20261121, 1, 2, 3, 4];
-const COMMON = [
-  "--filters",
-  "5",
-  "--hidden",
-  "16",
+/** The recipe every candidate shares (the classifiers' recipe of `lib/nn/train.ts`). */
+const RECIPE = [
   "--class-weight",
   "balanced",
   "--rotate",
@@ -33,11 +31,85 @@ const COMMON = [
   "--backend",
   "wasm",
 ]; // prettier-ignore
-const SETTINGS: Record<string, string[]> = {
-  "A: 20 epochs, shift 1": ["--epochs", "20", "--augment", "1"],
-  "B: 30 epochs, shift 1": ["--epochs", "30", "--augment", "1"],
-  "C: 30 epochs, shift 2": ["--epochs", "30", "--augment", "2"],
-};
+
+/**
+ * The model families, each with its candidate settings, declared before any run: `n8192-d5` is
+ * the shipped `he_cnn.json` (conv → x² → pool → dense 16 → x² → dense, for ckks-8192-d5);
+ * `n4096-d3` leaves the hidden layer out (conv → x² → pool → dense, depth 3, for ckks-4096-d3),
+ * with 5 or 3 filters so that one image's convolution output fits N = 4096's 2,048 slots with
+ * room for the im2col blocks.
+ */
+const FAMILIES: Record<string, { out: string; settings: Record<string, string[]> }> = {
+  "n8192-d5": {
+    out: "data/models/he_cnn.json",
+    settings: {
+      "A: 20 epochs, shift 1": [
+        "--epochs",
+        "20",
+        "--augment",
+        "1",
+        "--filters",
+        "5",
+        "--hidden",
+        "16",
+      ],
+      "B: 30 epochs, shift 1": [
+        "--epochs",
+        "30",
+        "--augment",
+        "1",
+        "--filters",
+        "5",
+        "--hidden",
+        "16",
+      ],
+      "C: 30 epochs, shift 2": [
+        "--epochs",
+        "30",
+        "--augment",
+        "2",
+        "--filters",
+        "5",
+        "--hidden",
+        "16",
+      ],
+    },
+  },
+  "n4096-d3": {
+    out: "data/models/he_cnn_4096.json",
+    settings: {
+      "D: 5 filters, no hidden layer": [
+        "--epochs",
+        "30",
+        "--augment",
+        "1",
+        "--filters",
+        "5",
+        "--hidden",
+        "0",
+      ],
+      "E: 3 filters, no hidden layer": [
+        "--epochs",
+        "30",
+        "--augment",
+        "1",
+        "--filters",
+        "3",
+        "--hidden",
+        "0",
+      ],
+    },
+  },
+}; // prettier-ignore
+
+const familyName = Deno.args.find((a) => a.startsWith("--family="))?.slice(9) ?? "n8192-d5";
+const family = FAMILIES[familyName];
+if (!family) {
+  console.error(`select_he_model: unknown family '${familyName}' (have ${Object.keys(FAMILIES)})`);
+  Deno.exit(2);
+}
+const SETTINGS = family.settings;
+const COMMON = RECIPE;
 
 interface Run {
   setting: string;
@@ -48,12 +120,13 @@ interface Run {
   test: number;
 }
 
-const dir = Deno.args[0] ?? await Deno.makeTempDir({ prefix: "he_select_" });
+const dir = Deno.args.find((a) => !a.startsWith("--")) ??
+  await Deno.makeTempDir({ prefix: "he_select_" });
 const cli = new URL("../medcrypt.ts", import.meta.url).pathname;
 const jobs: { setting: string; seed: number; args: string[]; out: string }[] = [];
 for (const [setting, extra] of Object.entries(SETTINGS)) {
   for (const seed of SEEDS) {
-    const out = `${dir}/${setting[0]}_${seed}.json`;
+    const out = `${dir}/${familyName}_${setting[0]}_${seed}.json`;
     jobs.push({ setting, seed, out, args: ["--seed", String(seed), ...extra, ...COMMON] });
   }
 }
@@ -118,4 +191,4 @@ console.log(
     chosen.test.toFixed(4)
   })`,
 );
-console.log(`deno task medcrypt he-train --out data/models/he_cnn.json ${chosen.args.join(" ")}`);
+console.log(`deno task medcrypt he-train --out ${family.out} ${chosen.args.join(" ")}`);
