@@ -32,6 +32,14 @@ export const SHIPPED_MODEL_PATH: string = fileURLToPath(
 );
 
 /**
+ * The N = 4096 member of the model family: conv → x² → pool → dense (depth 3) for the
+ * `ckks-4096-d3` preset, chosen on the validation split (`data/models/he_cnn_4096.md`).
+ */
+export const MODEL_4096_PATH: string = fileURLToPath(
+  new URL("../../data/models/he_cnn_4096.json", import.meta.url),
+);
+
+/**
  * Loads the shipped model.
  *
  * @returns the model in `data/models/he_cnn.json`
