@@ -1,7 +1,8 @@
 /**
  * Profiles the latency mode of the shipped model op by op: wraps the server evaluator's SEAL calls
  * and reports time per (op, ciphertext primes), plus client encrypt / decrypt per image.
- * `deno run -A tasks/tools/profile_he_latency.ts [images]`.
+ * `deno run -A tasks/tools/profile_he_latency.ts [images] [MODEL.json PRESET]` (default: the shipped
+ * model with ckks-8192-d5).
  *
  * @module
  */
@@ -10,13 +11,14 @@ import { HeClient } from "../../lib/he/client.ts";
 import { makeContext, preset } from "../../lib/he/params.ts";
 import { compile, latencyPlan } from "../../lib/he/plan.ts";
 import { loadShippedModel } from "../../lib/he/pipeline.ts";
+import { loadHeModel } from "../../lib/he/model.ts";
 import { loadServerKeys } from "../../lib/he/server.ts";
 import { loadSeal } from "../../lib/he/seal.ts";
 import { clientSpec } from "../../lib/he/spec.ts";
 
 const n = Number(Deno.args[0] ?? 10);
-const model = await loadShippedModel();
-const params = preset("ckks-8192-d5");
+const model = Deno.args[1] ? await loadHeModel(Deno.args[1]) : await loadShippedModel();
+const params = preset(Deno.args[2] ?? "ckks-8192-d5");
 const spec = clientSpec(model, params);
 const client = await HeClient.create(params, { compression: "none", seeded: true });
 const keys = client.evaluationKeys(spec.rotations);
