@@ -24,6 +24,31 @@ function same(a: ArrayLike<number>, b: ArrayLike<number>): void {
 }
 
 /**
+ * The Wilson score interval of a proportion (e.g. an accuracy of `correct` out of `n`), which
+ * stays inside [0, 1] and keeps its coverage near 0 and 1, unlike the normal approximation.
+ *
+ * @param correct successes
+ * @param n trials (> 0)
+ * @param z the normal quantile (1.96 for 95 %)
+ * @returns the interval's ends
+ * @example
+ * ```ts
+ * import { wilsonInterval } from "./classification.ts";
+ * const { lo, hi } = wilsonInterval(421, 468);
+ * console.log(lo.toFixed(3), hi.toFixed(3)); // 0.869 0.924
+ * ```
+ */
+export function wilsonInterval(correct: number, n: number, z = 1.96): { lo: number; hi: number } {
+  if (!(n > 0) || correct < 0 || correct > n) {
+    throw new RangeError(`wilsonInterval: ${correct} of ${n} is not a proportion`);
+  }
+  const p = correct / n, z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+  return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/**
  * Fraction of predictions equal to the labels.
  *
  * @param labels true classes

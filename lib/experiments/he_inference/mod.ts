@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { experiments } from "./mod.ts";
- * console.log(experiments.map((e) => e.name)); // [ "he" ]
+ * console.log(experiments.map((e) => e.name)); // [ "he", "he-frontier" ]
  * ```
  * @module
  */
@@ -31,10 +31,12 @@ import type { MemoryCurve, SummaryRow } from "./inference.ts";
 import { memoryTable, paramsTable, warmIndex } from "./tables.ts";
 import { logitErrorFigure, memoryFigure, sizesFigure, timeBreakdownFigure } from "./figures.ts";
 import type { InferenceRun } from "../../he/pipeline.ts";
+import { frontierExperiment } from "./frontier.ts";
 
 export * from "./inference.ts";
 export * from "./tables.ts";
 export * from "./figures.ts";
+export * from "./frontier.ts";
 
 /** Options of {@linkcode runHeExperiment} beyond the context. */
 export interface HeExperimentOptions {
@@ -201,4 +203,4 @@ export const experiments: Experiment[] = [{
   name: "he",
   title: "CKKS encrypted inference: accuracy, latency, throughput, sizes, memory",
   run: (ctx) => runHeExperiment(ctx),
-}];
+}, frontierExperiment];
