@@ -23,6 +23,7 @@ import { preset } from "../../he/params.ts";
 import { encryptedInference, MODEL_4096_PATH, SHIPPED_MODEL_PATH } from "../../he/pipeline.ts";
 import { wilsonInterval } from "../../stats/classification.ts";
 import { heInputs } from "./inference.ts";
+import type { Figure } from "../../viz/types.ts";
 
 /** A member of the family: its file and the preset it was built for. */
 export interface FamilyMember {
@@ -110,10 +111,78 @@ export async function frontierRow(m: FamilyMember, k: number): Promise<FrontierR
 }
 
 /**
+ * Test accuracy (with its 95 % interval) against latency and against amortised throughput, one
+ * point per member, labelled with its preset, depth and rotation keys.
+ *
+ * @param rows the frontier rows
+ * @returns the figure (two panels, log x axes)
+ * @example
+ * ```ts
+ * import { frontierFigure } from "./frontier.ts";
+ * console.log(frontierFigure([]).data.length); // 2
+ * ```
+ */
+export function frontierFigure(rows: readonly FrontierRow[]): Figure {
+  const acc = rows.map((r) => r["test accuracy"]);
+  const err = {
+    type: "data" as const,
+    symmetric: false,
+    array: rows.map((r) => r["95% hi"] - r["test accuracy"]),
+    arrayminus: rows.map((r) => r["test accuracy"] - r["95% lo"]),
+  };
+  const text = rows.map((r) => `${r.model}<br>N=${r.N}, depth ${r.depth}`);
+  const hover = rows.map((r) =>
+    `${r["rotation keys"]} rotation keys, ${r["keys per client MB"].toFixed(1)} MB of keys, ` +
+    `query ${r["query MB/image"].toFixed(2)} MB/image`
+  );
+  // log axes padded by a factor of 2 each side, so the labels of the end points stay inside
+  const range = (xs: number[]) =>
+    xs.length ? [Math.log10(Math.min(...xs) / 2), Math.log10(Math.max(...xs) * 2)] : undefined;
+  const lat = rows.map((r) => r["latency ms/image"]);
+  const thr = rows.map((r) => r["amortised throughput images/s"]);
+  const trace = (x: number[], xaxis: string, yaxis: string) => ({
+    type: "scatter",
+    mode: "markers+text",
+    x,
+    y: acc,
+    error_y: err,
+    text,
+    hovertext: hover,
+    textposition: "middle right",
+    xaxis,
+    yaxis,
+    marker: { size: 10 },
+    showlegend: false,
+  });
+  return {
+    data: [
+      trace(lat, "x", "y"),
+      trace(thr, "x2", "y2"),
+    ],
+    layout: {
+      title: { text: "The HE model family: test accuracy (95 % interval) against speed" },
+      grid: { rows: 1, columns: 2, pattern: "independent" },
+      xaxis: {
+        title: { text: "latency, ms per image (1 image/query, 1 thread; log)" },
+        type: "log",
+        range: range(lat),
+      },
+      yaxis: { title: { text: "test accuracy (468 images)" } },
+      xaxis2: {
+        title: { text: "amortised images/s (full batch, 2 workers; log)" },
+        type: "log",
+        range: range(thr),
+      },
+      yaxis2: { title: { text: "test accuracy (468 images)" } },
+    },
+  };
+}
+
+/**
  * Runs the frontier over the family.
  *
  * @param ctx the scale (latency over 24 images at quick, 64 at full, after a warm-up query)
- * @returns the `he_frontier` table and notes
+ * @returns the `he_frontier` table and figure, and notes
  */
 export async function runHeFrontier(ctx: ExperimentContext): Promise<ExperimentResult> {
   const k = ctx.scale === "full" ? 64 : 24;
@@ -132,7 +201,7 @@ export async function runHeFrontier(ctx: ExperimentContext): Promise<ExperimentR
         reason: "CKKS encryption noise: SEAL draws it and it cannot be seeded (a label can flip)",
       }],
     }],
-    figures: [],
+    figures: [{ name: "he_frontier", figure: frontierFigure(rows) }],
     notes: [
       `Fastest: ${fastest.model} at ${
         fastest["latency ms/image"].toFixed(1)
